@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HiscoresConfig(AppConfig):
+    name = "hiscores"
+    verbose_name = "Hiscores"

@@ -1,0 +1,184 @@
+"""The error contract (API.md, "Errors"): every 4xx and 5xx under /api/ has one body.
+
+    {"error_code", "message", "details", "timestamp", "request_id"}
+
+DRF views reach it through `api_exception_handler`; URLs no view matched and
+crashes outside DRF reach it through the `handler404` / `handler500` views.
+Apps raise `ApiError` subclasses (or DRF's own exceptions) and never build
+error responses themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
+from django.utils import timezone
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from .logging import request_id_var
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(exceptions.APIException):
+    """An error with a stable `error_code` and optional details."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    error_code = "bad_request"
+    default_detail = "The request is not valid."
+
+    def __init__(self, message: str | None = None, *, details: Any = None):
+        super().__init__(message or self.default_detail)
+        self.details = details
+
+
+class Conflict(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    error_code = "conflict"
+    default_detail = "The request conflicts with what is stored."
+
+
+class Unprocessable(ApiError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    error_code = "validation_error"
+    default_detail = "A field is not valid."
+
+
+class NotFound(ApiError):
+    status_code = status.HTTP_404_NOT_FOUND
+    error_code = "not_found"
+    default_detail = "Not found."
+
+
+class BadGateway(ApiError):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    error_code = "hiscores_unavailable"
+    default_detail = "The OSRS hiscores are unavailable; try again later."
+
+
+class ServiceUnavailable(ApiError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    error_code = "service_unavailable"
+    default_detail = "A service this request needs is unavailable."
+
+
+class TooManyRequests(ApiError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    error_code = "throttled"
+    default_detail = "Too many requests."
+
+    def __init__(self, message: str | None = None, *, retry_after: int, details: Any = None):
+        super().__init__(message, details=details)
+        self.retry_after = max(1, int(retry_after))
+
+
+def error_body(status_code: int, error_code: str, message: str, details: Any = None) -> dict:
+    return {
+        "error_code": error_code,
+        "message": message,
+        "details": details,
+        "timestamp": timezone.now().isoformat(),
+        "request_id": request_id_var.get(),
+    }
+
+
+def error_response(status_code: int, error_code: str, message: str, details: Any = None):
+    return JsonResponse(error_body(status_code, error_code, message, details), status=status_code)
+
+
+# DRF exception class -> (status, error_code). Checked in order: subclasses first.
+_DRF_CODES: list[tuple[type[Exception], int, str]] = [
+    (exceptions.ParseError, 400, "malformed_request"),
+    (exceptions.ValidationError, 422, "validation_error"),
+    (exceptions.NotAuthenticated, 401, "not_authenticated"),
+    (exceptions.AuthenticationFailed, 401, "authentication_failed"),
+    (exceptions.PermissionDenied, 403, "permission_denied"),
+    (exceptions.NotFound, 404, "not_found"),
+    (exceptions.MethodNotAllowed, 405, "method_not_allowed"),
+    (exceptions.NotAcceptable, 406, "not_acceptable"),
+    (exceptions.UnsupportedMediaType, 415, "unsupported_media_type"),
+    (exceptions.Throttled, 429, "throttled"),
+]
+
+
+def _message_of(detail: Any) -> str:
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list) and detail:
+        return _message_of(detail[0])
+    if isinstance(detail, dict) and "detail" in detail:
+        return _message_of(detail["detail"])
+    return "The request is not valid."
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's EXCEPTION_HANDLER: every exception a view raises becomes the contract body."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, Http404):
+        exc = NotFound(str(exc) or None)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, InvalidToken | TokenError):
+        exc = exceptions.AuthenticationFailed("The token is invalid, expired or revoked.")
+
+    if isinstance(exc, ApiError):
+        code, status_code, details = exc.error_code, exc.status_code, exc.details
+        message = str(exc.detail)
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
+    elif isinstance(exc, exceptions.APIException):
+        status_code, code = exc.status_code, "error"
+        for cls, cls_status, cls_code in _DRF_CODES:
+            if isinstance(exc, cls):
+                status_code, code = cls_status, cls_code
+                break
+        message = _message_of(exc.detail)
+        details = exc.detail if isinstance(exc, exceptions.ValidationError) else None
+        if isinstance(exc, exceptions.ValidationError):
+            message = "Some fields are not valid."
+            if not isinstance(details, dict):
+                details = {"non_field_errors": details}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+        if status_code == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    elif isinstance(exc, OperationalError | InterfaceError):
+        logger.exception("database unavailable")
+        status_code, code, details = 503, "database_unavailable", None
+        message = "The database is unavailable; try again shortly."
+    elif isinstance(exc, DatabaseError):
+        logger.exception("database error")
+        status_code, code, details = 500, "internal_error", None
+        message = "The server failed to handle this request."
+    else:
+        logger.exception("unhandled error in an API view")
+        status_code, code, details = 500, "internal_error", None
+        message = "The server failed to handle this request."
+
+    return Response(error_body(status_code, code, message, details), status=status_code, headers=headers)
+
+
+def _wants_json(request) -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def not_found_view(request, exception=None):
+    if _wants_json(request):
+        return error_response(404, "not_found", "No such endpoint.", {"path": request.path})
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error_view(request):
+    if _wants_json(request):
+        return error_response(500, "internal_error", "The server failed to handle this request.")
+    from django.views.defaults import server_error
+
+    return server_error(request)

@@ -1,0 +1,54 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from .celery import app as celery_app
+from .errors import error_response
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _database_error() -> str | None:
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any failure means "not ready"; the reason is reported
+        connection.close_if_unusable_or_obsolete()
+        return str(exc) or exc.__class__.__name__
+    return None
+
+
+def _broker_error() -> str | None:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+    except Exception as exc:
+        return str(exc) or exc.__class__.__name__
+    return None
+
+
+@require_GET
+def ready(request):
+    problems = {
+        name: error
+        for name, error in (("database", _database_error()), ("broker", _broker_error()))
+        if error
+    }
+    if problems:
+        logger.warning("not ready", extra={"problems": problems})
+        return error_response(
+            503, "service_unavailable", "A dependency is unavailable.", problems
+        )
+    return JsonResponse({"status": "ready", "database": "ok", "broker": "ok"})

@@ -1,0 +1,26 @@
+"""Creates a first staff user when there is none, and prints its password once."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Create an 'admin' superuser with a random password if no superuser exists."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="admin")
+
+    def handle(self, *args, username: str, **options):
+        User = get_user_model()
+        if User.objects.filter(is_superuser=True).exists():
+            return
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser(username=username, email="", password=password)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nCreated the first admin user (shown only this once):\n"
+                f"    username: {username}\n    password: {password}\n"
+            )
+        )

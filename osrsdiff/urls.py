@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .auth import LoginView, LogoutView, RefreshView
+from .health import health, ready
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health", health, name="health"),
+    path("ready", ready, name="ready"),
+    path("api/auth/login", LoginView.as_view(), name="auth-login"),
+    path("api/auth/refresh", RefreshView.as_view(), name="auth-refresh"),
+    path("api/auth/logout", LogoutView.as_view(), name="auth-logout"),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("hiscores.urls")),
+    path("api/", include("players.urls")),
+    path("api/", include("progress.urls")),
+]
+
+handler404 = "osrsdiff.errors.not_found_view"
+handler500 = "osrsdiff.errors.server_error_view"

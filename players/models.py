@@ -1,0 +1,107 @@
+"""Who is tracked, and when they are fetched next."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.db.models import Q
+
+from hiscores.models import HiscoreRecord
+from hiscores.modes import GameMode
+
+
+class PlayerStatus(models.TextChoices):
+    OK = "ok", "OK"
+    NOT_FOUND = "not_found", "Not found"
+    FAILING = "failing", "Failing"
+
+
+class PlayerQuerySet(models.QuerySet):
+    def by_key(self, username_key: str) -> PlayerQuerySet:
+        return self.filter(username_key=username_key)
+
+    def due_for_fetch(self, now: datetime) -> PlayerQuerySet:
+        """Active players whose time has come and whom no worker holds a lease on,
+        most overdue first (served by the (is_active, next_fetch_at) index)."""
+        return (
+            self.filter(is_active=True, next_fetch_at__lte=now)
+            .filter(Q(fetch_claimed_until__isnull=True) | Q(fetch_claimed_until__lt=now))
+            .order_by("next_fetch_at")
+        )
+
+    def in_flight(self, now: datetime) -> PlayerQuerySet:
+        """Players claimed by the scheduler whose fetch has not finished yet."""
+        return self.filter(fetch_claimed_until__gte=now)
+
+
+class Player(models.Model):
+    username = models.CharField(max_length=12)
+    username_key = models.CharField(max_length=12, unique=True, editable=False)
+    game_mode = models.CharField(
+        max_length=20, choices=GameMode.choices, default=GameMode.REGULAR
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_fetched = models.DateTimeField(null=True, blank=True)
+    last_changed_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    # Bounds (FETCH_INTERVAL_MIN/MAX_MINUTES) are checked where input arrives.
+    fetch_interval_minutes = models.PositiveIntegerField(default=60)
+    next_fetch_at = models.DateTimeField()
+    # Set by the scheduler when it enqueues a fetch; a fetch that dies leaves it
+    # to expire, and the player becomes due again.
+    fetch_claimed_until = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=PlayerStatus.choices, default=PlayerStatus.OK
+    )
+    failure_count = models.PositiveIntegerField(default=0)
+    latest_record = models.ForeignKey(
+        HiscoreRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = PlayerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["username_key"]
+        indexes = [
+            models.Index(fields=["is_active", "next_fetch_at"], name="player_due_idx"),
+            models.Index(fields=["fetch_claimed_until"], name="player_claim_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def fetch_interval(self) -> timedelta:
+        return timedelta(minutes=self.fetch_interval_minutes)
+
+
+class FetchOutcome(models.TextChoices):
+    STORED = "stored", "Stored a new record"
+    UNCHANGED = "unchanged", "Unchanged"
+    NOT_FOUND = "not_found", "Not found"
+    THROTTLED = "throttled", "Throttled"
+    UNAVAILABLE = "unavailable", "Unavailable"
+    ERROR = "error", "Error"
+
+
+class FetchAttempt(models.Model):
+    """One call to the hiscores for a player: what staff read when a player stops
+    updating. Pruned by age (FETCH_ATTEMPT_RETENTION_DAYS)."""
+
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="fetch_attempts")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    outcome = models.CharField(max_length=12, choices=FetchOutcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["player", "-started_at"], name="fetchattempt_player_idx"),
+            models.Index(fields=["started_at"], name="fetchattempt_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} {self.outcome} @ {self.started_at:%Y-%m-%d %H:%M:%S}"
