@@ -23,6 +23,9 @@ class ClientAddressThrottle(SimpleRateThrottle):
 
     scope = "auth"
 
+    def get_rate(self) -> str:
+        return settings.AUTH_THROTTLE_RATE
+
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 

@@ -25,7 +25,7 @@ def _database_error() -> str | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception as exc:  # any failure means "not ready"; the reason is reported
-        connection.close_if_unusable_or_obsolete()
+        # Django drops the broken connection when the request finishes.
         return str(exc) or exc.__class__.__name__
     return None
 

@@ -121,8 +121,6 @@ else:
                 "timeout": 30,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            # Tests that start real worker processes need a file they can share.
-            "TEST": {"NAME": str(sqlite_path.with_name("test_" + sqlite_path.name))},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -158,6 +156,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login and refresh attempts per client address, e.g. "10/min".
+AUTH_THROTTLE_RATE = env("AUTH_THROTTLE_RATE", default="10/min")
 JWT_ACCESS_MINUTES = env.int("JWT_ACCESS_MINUTES", default=15)
 JWT_REFRESH_DAYS = env.int("JWT_REFRESH_DAYS", default=7)
 SIMPLE_JWT = {
@@ -181,7 +181,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "osrsdiff.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="10/min")},
     "NUM_PROXIES": NUM_PROXIES or None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -227,7 +226,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=90)
 CELERY_TASK_ROUTES = {"players.tasks.fetch_player": {"queue": "fetch"}}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- The OSRS hiscores ----------------------------------------------------------
 OSRS_HISCORES_BASE_URL = env("OSRS_HISCORES_BASE_URL", default="https://secure.runescape.com")
@@ -242,6 +240,8 @@ OSRS_MAX_REQUESTS_PER_SECOND = env.float("OSRS_MAX_REQUESTS_PER_SECOND", default
 OSRS_RATE_LIMIT_FILE = env("OSRS_RATE_LIMIT_FILE", default=str(VAR_DIR / "ratelimit.state"))
 OSRS_BREAKER_FAILURE_THRESHOLD = env.int("OSRS_BREAKER_FAILURE_THRESHOLD", default=5)
 OSRS_BREAKER_RESET_SECONDS = env.float("OSRS_BREAKER_RESET_SECONDS", default=30.0)
+# Without Redis the breaker state, like the rate limiter's, is a flock'd file.
+OSRS_BREAKER_STATE_FILE = env("OSRS_BREAKER_STATE_FILE", default=str(VAR_DIR / "breaker.state"))
 
 # --- Collection -----------------------------------------------------------------
 FETCH_RETRY_DELAYS = [int(s) for s in env.list("FETCH_RETRY_DELAYS", default=["2", "4", "8", "16", "32"])]
@@ -259,6 +259,7 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # --- Static files, i18n ---------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -288,5 +289,7 @@ LOGGING = {
         # Our request log replaces Django's own line per request.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # One line per hiscores call is ours (players.recording), with the outcome.
+        "httpx": {"level": "WARNING"},
     },
 }

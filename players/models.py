@@ -11,6 +11,9 @@ from hiscores.models import HiscoreRecord
 from hiscores.modes import GameMode
 
 
+DEFAULT_FETCH_INTERVAL_MINUTES = 60
+
+
 class PlayerStatus(models.TextChoices):
     OK = "ok", "OK"
     NOT_FOUND = "not_found", "Not found"
@@ -46,7 +49,7 @@ class Player(models.Model):
     last_changed_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     # Bounds (FETCH_INTERVAL_MIN/MAX_MINUTES) are checked where input arrives.
-    fetch_interval_minutes = models.PositiveIntegerField(default=60)
+    fetch_interval_minutes = models.PositiveIntegerField(default=DEFAULT_FETCH_INTERVAL_MINUTES)
     next_fetch_at = models.DateTimeField()
     # Set by the scheduler when it enqueues a fetch; a fetch that dies leaves it
     # to expire, and the player becomes due again.

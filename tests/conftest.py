@@ -1,18 +1,67 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from hiscores.breaker import get_breaker
+from hiscores.fake import FakeHiscoresServer
+from osrsdiff.celery import app as celery_app
 from tests.factories import UserFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, tmp_path_factory):
+    """On SQLite, test in a file of this session's own rather than in memory, so
+    that worker and beat processes started by integration tests share it, and so
+    that test runs side by side never touch each other's database."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_process_state(tmp_path_factory):
+    """Unit tests queue tasks in memory, and keep limiter and breaker state in
+    files of their own, so they neither need nor disturb a running service.
+    (Integration tests start real processes on the configured back ends.)"""
+    state = tmp_path_factory.mktemp("state")
+    settings.OSRS_RATE_LIMIT_FILE = str(state / "ratelimit.state")
+    settings.OSRS_BREAKER_STATE_FILE = str(state / "breaker.state")
+    # Tests must not wait seconds for a request slot.
+    settings.OSRS_MAX_REQUESTS_PER_SECOND = 1000.0
+    celery_app.conf.broker_url = "memory://"
+    # Argon2 is meant to be slow; tests that are about hashing ask for it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Throttle counters and breaker state live in the cache; no test inherits another's.
+def _closed_breaker():
+    get_breaker().reset()
+
+
+@pytest.fixture
+def fake_hiscores(settings):
+    """The fake hiscores server, static (no growth), as the service's hiscores."""
+    with FakeHiscoresServer(port=0, grow=False) as fake:
+        settings.OSRS_HISCORES_BASE_URL = fake.base_url
+        yield fake
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    # Throttle counters live in the cache; no test inherits another's. (On the
+    # embedded default the cache is a table, so only tests with a database.)
+    names = set(request.fixturenames)
+    if "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+    else:
+        return
     cache.clear()
-    yield
 
 
 def bearer_client(user) -> APIClient:
