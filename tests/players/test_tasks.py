@@ -1,0 +1,182 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from hiscores.breaker import get_breaker
+from hiscores.models import HiscoreRecord
+from osrsdiff.celery import app as celery_app
+from players.models import FetchAttempt, FetchOutcome, Player, PlayerStatus
+from players.tasks import fetch_player, prune_fetch_attempts, retry_delay, schedule_due_fetches
+from tests.factories import PlayerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def psikoi(fake_hiscores):
+    return PlayerFactory(username="Psikoi", username_key="psikoi")
+
+
+def outcomes() -> list[str]:
+    return list(FetchAttempt.objects.order_by("pk").values_list("outcome", flat=True))
+
+
+def test_a_fetch_stores_the_players_stats(psikoi, fake_hiscores):
+    assert fetch_player.apply(args=(psikoi.pk,)).get() == "stored"
+    record = HiscoreRecord.objects.get(player=psikoi)
+    served = fake_hiscores.document("psikoi")
+    attack = next(row for row in served["skills"] if row["name"] == "Attack")
+    assert record.skills_data["attack"]["experience"] == attack["xp"]
+
+
+def test_xp_gained_on_the_hiscores_becomes_a_new_record(psikoi, fake_hiscores):
+    fetch_player.apply(args=(psikoi.pk,))
+    fake_hiscores.gain("psikoi", "attack", 5_000)
+    assert fetch_player.apply(args=(psikoi.pk,)).get() == "stored"
+    assert HiscoreRecord.objects.filter(player=psikoi).count() == 2
+
+
+def test_a_renamed_player_is_marked_not_found_without_retries(fake_hiscores):
+    gone = PlayerFactory(username="Renamed Away", username_key="renamed away")
+    assert fetch_player.apply(args=(gone.pk,)).get() == "not_found"
+    gone.refresh_from_db()
+    assert gone.status == PlayerStatus.NOT_FOUND
+    assert fake_hiscores.request_count == 1
+
+
+def test_transient_failures_retry_then_store(psikoi, fake_hiscores, settings):
+    settings.FETCH_RETRY_DELAYS = [0, 0, 0]
+    fake_hiscores.set_fault("503", times=2)
+    fetch_player.apply(args=(psikoi.pk,))
+    assert outcomes() == ["unavailable", "unavailable", "stored"]
+    assert fake_hiscores.request_count == 3
+
+
+def test_a_fetch_gives_up_after_the_configured_retries(psikoi, fake_hiscores, settings):
+    settings.FETCH_RETRY_DELAYS = [0, 0]
+    settings.OSRS_BREAKER_FAILURE_THRESHOLD = 100
+    fake_hiscores.set_fault("429", times=None)
+    fetch_player.apply(args=(psikoi.pk,))
+    assert outcomes() == ["throttled"] * 3
+    psikoi.refresh_from_db()
+    assert psikoi.status == PlayerStatus.FAILING
+    assert psikoi.next_fetch_at > timezone.now()
+
+
+def test_an_open_breaker_defers_without_calling_out(psikoi, fake_hiscores, settings):
+    settings.FETCH_RETRY_DELAYS = [0]
+    settings.OSRS_BREAKER_FAILURE_THRESHOLD = 2
+    fake_hiscores.set_fault("502", times=None)
+    fetch_player.apply(args=(psikoi.pk,))
+    assert get_breaker().state().status == "open"
+    seen = fake_hiscores.request_count
+    assert fetch_player.apply(args=(psikoi.pk,)).get() == "deferred"
+    assert fake_hiscores.request_count == seen
+    psikoi.refresh_from_db()
+    assert psikoi.next_fetch_at >= timezone.now() + timedelta(seconds=settings.OSRS_BREAKER_RESET_SECONDS - 2)
+    assert psikoi.fetch_claimed_until is None
+
+
+def test_no_limiter_slot_soon_hands_the_player_back(psikoi, fake_hiscores, settings):
+    settings.OSRS_MAX_REQUESTS_PER_SECOND = 0.001
+    fetch_player.apply(args=(psikoi.pk,))
+    psikoi.fetch_claimed_until = timezone.now() + timedelta(minutes=5)
+    psikoi.save()
+    assert fetch_player.apply(args=(psikoi.pk,)).get() == "released"
+    psikoi.refresh_from_db()
+    assert psikoi.fetch_claimed_until is None
+    assert fake_hiscores.request_count == 1
+
+
+def test_a_fetch_for_a_deleted_player_does_nothing(fake_hiscores):
+    assert fetch_player.apply(args=(987654,)).get() == "gone"
+    assert fake_hiscores.request_count == 0
+
+
+def test_retry_delays_grow_with_jitter(settings):
+    settings.FETCH_RETRY_DELAYS = [2, 4, 8, 16, 32]
+    for retries, base in enumerate([2, 4, 8, 16, 32]):
+        delays = {round(retry_delay(retries), 3) for _ in range(20)}
+        assert all(base * 0.75 <= d <= base * 1.25 for d in delays)
+        assert len(delays) > 1
+    assert 32 * 0.75 <= retry_delay(99) <= 32 * 1.25
+
+
+def queued_player_ids() -> list[int]:
+    ids = []
+    with celery_app.connection_for_read() as conn:
+        queue = conn.SimpleQueue("fetch")
+        while queue.qsize():
+            message = queue.get(timeout=1)
+            ids.append(message.payload[0][0])
+            message.ack()
+        queue.close()
+    return ids
+
+
+class TestScheduler:
+    @pytest.fixture(autouse=True)
+    def _budget(self, settings):
+        # 1 request/s with 5 s ticks: ten fetches queued ahead at most.
+        settings.OSRS_MAX_REQUESTS_PER_SECOND = 1
+        settings.SCHEDULER_TICK_SECONDS = 5
+        queued_player_ids()
+
+    def test_the_most_overdue_are_queued_first_within_the_budget(self):
+        now = timezone.now()
+        players = [PlayerFactory(next_fetch_at=now - timedelta(minutes=m)) for m in range(15)]
+        assert schedule_due_fetches.apply().get() == 10
+        most_overdue = [p.pk for p in sorted(players, key=lambda p: p.next_fetch_at)[:10]]
+        assert queued_player_ids() == most_overdue
+
+    def test_players_in_flight_count_against_the_budget(self):
+        now = timezone.now()
+        PlayerFactory.create_batch(4, next_fetch_at=now, fetch_claimed_until=now + timedelta(minutes=1))
+        PlayerFactory.create_batch(20, next_fetch_at=now - timedelta(minutes=1))
+        assert schedule_due_fetches.apply().get() == 6
+
+    def test_a_claimed_player_is_not_queued_twice(self):
+        PlayerFactory(next_fetch_at=timezone.now())
+        assert schedule_due_fetches.apply().get() == 1
+        assert schedule_due_fetches.apply().get() == 0
+
+    def test_inactive_and_not_yet_due_players_are_left_alone(self):
+        now = timezone.now()
+        PlayerFactory(is_active=False, next_fetch_at=now - timedelta(hours=1))
+        PlayerFactory(next_fetch_at=now + timedelta(minutes=1))
+        assert schedule_due_fetches.apply().get() == 0
+
+    def test_a_dead_workers_lease_expires_and_the_player_is_claimed_again(self, settings):
+        player = PlayerFactory(next_fetch_at=timezone.now())
+        schedule_due_fetches.apply()
+        assert queued_player_ids() == [player.pk]
+        with time_machine.travel(timezone.now() + timedelta(seconds=settings.FETCH_LEASE_SECONDS + 1)):
+            assert schedule_due_fetches.apply().get() == 1
+        assert queued_player_ids() == [player.pk]
+
+    def test_claims_that_cannot_be_queued_are_released(self, monkeypatch):
+        from kombu.exceptions import OperationalError
+
+        def refuse(*args, **kwargs):
+            raise OperationalError("connection refused")
+
+        player = PlayerFactory(next_fetch_at=timezone.now())
+        monkeypatch.setattr(fetch_player, "apply_async", refuse)
+        with pytest.raises(OperationalError):
+            schedule_due_fetches.apply(throw=True)
+        player.refresh_from_db()
+        assert player.fetch_claimed_until is None
+
+
+def test_old_fetch_attempts_are_pruned(settings):
+    settings.FETCH_ATTEMPT_RETENTION_DAYS = 30
+    player = PlayerFactory()
+    now = timezone.now()
+    for age in (1, 29, 31, 400):
+        at = now - timedelta(days=age)
+        FetchAttempt.objects.create(player=player, started_at=at, finished_at=at, outcome=FetchOutcome.STORED)
+    assert prune_fetch_attempts.apply().get() == 2
+    assert FetchAttempt.objects.count() == 2
+    assert Player.objects.count() == 1
