@@ -1,3 +1,7 @@
 from django.urls import path
 
-urlpatterns: list = []
+from .views import MetricsView
+
+urlpatterns = [
+    path("metrics", MetricsView.as_view(), name="metrics"),
+]
