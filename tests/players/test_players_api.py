@@ -84,7 +84,7 @@ class TestAdd:
 
     def test_unavailable_hiscores_are_502_and_nothing_is_stored(self, api, fake_hiscores, settings):
         settings.FETCH_RETRY_DELAYS = [1]
-        fake_hiscores.set_fault("503")
+        fake_hiscores.set_fault("503", times=None)
         response = api.post("/api/players", {"username": "Psikoi"}, format="json")
         assert response.status_code == 502
         assert error_code(response) == "hiscores_unavailable"
