@@ -13,7 +13,7 @@ COPY osrsdiff ./osrsdiff
 COPY hiscores ./hiscores
 COPY players ./players
 COPY progress ./progress
-COPY manage.py Procfile ./
+COPY manage.py ./
 RUN pip install . \
     && python manage.py collectstatic --noinput --verbosity 0 \
     && rm -rf /app/var \
@@ -22,4 +22,4 @@ RUN pip install . \
 
 USER osrsdiff
 EXPOSE 8000
-CMD ["gunicorn", "osrsdiff.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+CMD ["gunicorn", "osrsdiff.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]

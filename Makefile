@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: install run test lint format bench demo clean
+.PHONY: install prepare run demo test lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "osrsdiff needs Python 3.11 or newer")'
@@ -16,20 +16,20 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Prepares the database and starts web, worker and beat together (embedded
-# default unless DATABASE_URL / REDIS_URL are set).
-run: install
-	$(PY) manage.py migrate --noinput
+# Schema, cache table, beat entries and a first admin user: safe to repeat.
+prepare: install
+	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_schedule
 	$(PY) manage.py ensure_admin
-	@echo
-	@echo "  osrsdiff is starting on http://127.0.0.1:$(PORT)"
-	@echo "    admin     http://127.0.0.1:$(PORT)/admin/"
-	@echo "    API docs  http://127.0.0.1:$(PORT)/api/docs"
-	@echo "    health    http://127.0.0.1:$(PORT)/ready"
-	@echo
-	$(VENV)/bin/honcho start --procfile Procfile --port $(PORT)
+
+# Web, worker and beat together (embedded default unless DATABASE_URL / REDIS_URL are set).
+run: prepare
+	$(PY) manage.py runstack --port $(PORT)
+
+# The same, against the fake hiscores (served in-process), tracking a few of its players.
+demo: prepare
+	$(PY) manage.py runstack --port $(PORT) --demo
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -41,6 +41,14 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Benchmarks print figures (they need PostgreSQL and Redis; each makes its own database).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/osrsdiff
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/8
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) -m bench.hiscores
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) -m bench.collection
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) -m bench.progress
 
 clean:
 	rm -rf var/ .pytest_cache

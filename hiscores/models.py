@@ -44,6 +44,9 @@ class HiscoreRecord(models.Model):
     skills_data = models.JSONField(default=dict)  # {slug: {rank, level, experience}}
     bosses_data = models.JSONField(default=dict)  # {slug: {rank, kc}}
     activities_data = models.JSONField(default=dict)  # {slug: {rank, score}}
+    # `snapshot.values_digest` of the values above (ranks excluded): compared with
+    # a new fetch's to decide whether it is a change worth a row.
+    values_digest = models.CharField(max_length=32, default="", editable=False)
 
     objects = HiscoreRecordQuerySet.as_manager()
 

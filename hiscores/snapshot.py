@@ -6,6 +6,8 @@ catalogue does not know are kept under a slug made from their name.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -44,7 +46,7 @@ class Snapshot:
     def record_fields(self) -> dict[str, Any]:
         """Field values for a `HiscoreRecord` (JSON columns with `null` for unranked)."""
         overall = self.overall
-        return {
+        fields = {
             "overall_rank": overall.rank if overall else None,
             "overall_level": overall.level if overall else None,
             "overall_experience": overall.experience if overall else None,
@@ -61,6 +63,8 @@ class Snapshot:
                 for slug, v in self.activities.items()
             },
         }
+        fields["values_digest"] = values_digest(fields)
+        return fields
 
 
 def values_of(fields: Mapping[str, Any]) -> dict[str, int | None]:
@@ -82,3 +86,10 @@ def values_of(fields: Mapping[str, Any]) -> dict[str, int | None]:
             for key in keys:
                 values[f"{slug}.{key}"] = None if entry is None else entry.get(key)
     return values
+
+
+def values_digest(fields: Mapping[str, Any]) -> str:
+    """A short fingerprint of `values_of(fields)`: two records with the same digest
+    hold the same values, so "did anything change?" needs no JSON read back."""
+    canonical = json.dumps(values_of(fields), sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()

@@ -11,21 +11,12 @@ from django.utils import timezone
 
 from hiscores.errors import HiscoresError, HiscoresRateLimited, PlayerNotFound
 from hiscores.models import HiscoreRecord
-from hiscores.snapshot import Snapshot, values_of
+from hiscores.snapshot import Snapshot
 from hiscores.usernames import InvalidUsername, normalise
 
 from .models import FetchAttempt, FetchOutcome, Player, PlayerStatus
 
 logger = logging.getLogger(__name__)
-
-_VALUE_FIELDS = (
-    "overall_level",
-    "overall_experience",
-    "skills_data",
-    "bosses_data",
-    "activities_data",
-)
-
 
 def _outcome_of(error: HiscoresError) -> FetchOutcome:
     if isinstance(error, PlayerNotFound):
@@ -35,8 +26,19 @@ def _outcome_of(error: HiscoresError) -> FetchOutcome:
     return FetchOutcome.UNAVAILABLE
 
 
-def _record_values(record: HiscoreRecord) -> dict[str, int | None]:
-    return values_of({name: getattr(record, name) for name in _VALUE_FIELDS})
+# What a successful fetch changes on the player.
+_WRITTEN_ON_SUCCESS = (
+    "username",
+    "latest_record",
+    "last_fetched",
+    "last_changed_at",
+    "status",
+    "failure_count",
+    "next_fetch_at",
+    "fetch_claimed_until",
+)
+
+_RECORD_JSON = ("skills_data", "bosses_data", "activities_data")
 
 
 def fetch_record_success(*, player_id: int, snapshot: Snapshot, started_at: datetime) -> FetchOutcome | None:
@@ -47,23 +49,29 @@ def fetch_record_success(*, player_id: int, snapshot: Snapshot, started_at: date
     None when the player was deleted meanwhile (nothing is written then).
     """
     with transaction.atomic():
-        player = Player.objects.select_for_update().filter(pk=player_id).first()
+        # One query locks the player and reads its latest record's digest.
+        player = (
+            Player.objects.select_for_update(of=("self",))
+            .select_related("latest_record")
+            .defer(*(f"latest_record__{name}" for name in _RECORD_JSON))
+            .filter(pk=player_id)
+            .first()
+        )
         if player is None:
             return None
         now = timezone.now()
         fields = snapshot.record_fields()
-        latest = HiscoreRecord.objects.latest_for(player.pk)
-        if latest is not None and _record_values(latest) == values_of(fields):
+        latest = player.latest_record
+        if latest is not None and latest.values_digest == fields["values_digest"]:
             # Ranks drift while a player is idle; they alone are no reason for a row.
             HiscoreRecord.objects.filter(pk=latest.pk).update(last_checked_at=now)
             outcome = FetchOutcome.UNCHANGED
         else:
-            latest = HiscoreRecord.objects.create(
+            player.latest_record = HiscoreRecord.objects.create(
                 player=player, fetched_at=now, last_checked_at=now, **fields
             )
             player.last_changed_at = now
             outcome = FetchOutcome.STORED
-        player.latest_record = latest
         player.last_fetched = now
         player.status = PlayerStatus.OK
         player.failure_count = 0
@@ -72,7 +80,7 @@ def fetch_record_success(*, player_id: int, snapshot: Snapshot, started_at: date
         if snapshot.display_name and _same_name(snapshot.display_name, player.username_key):
             # Keep the capitalisation the hiscores use.
             player.username = snapshot.display_name
-        player.save()
+        player.save(update_fields=_WRITTEN_ON_SUCCESS)
         _log_attempt(player, outcome, started_at, now, status=200)
     return outcome
 

@@ -1,0 +1,58 @@
+"""What the benchmarks share: a throwaway PostgreSQL database and the real processes.
+
+Run a benchmark as a module from the project root (`python -m bench.collection`)
+so that `bench/hiscores.py` cannot shadow the `hiscores` package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+
+def refuse(script: str, message: str) -> None:
+    print(f"{script}: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+@contextlib.contextmanager
+def postgres_database(name: str, *, script: str) -> Iterator[str]:
+    """Create database `name` beside DATABASE_URL's, point Django at it, migrate,
+    yield its URL, and drop it afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        refuse(script, "needs DATABASE_URL pointing at PostgreSQL; SQLite figures say nothing of production.")
+    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    bench_url = urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-long-enough-for-hs256")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "osrsdiff.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    try:
+        yield bench_url
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def table(rows: list[tuple], header: tuple) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(str(v).rjust(w) for v, w in zip(r, widths, strict=True))  # noqa: E731
+    return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])

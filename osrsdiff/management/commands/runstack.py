@@ -1,0 +1,87 @@
+"""Runs web, worker and beat together, supervised as one: what `make run` starts.
+
+With `--demo` it also serves the fake hiscores in-process and tracks a handful of
+its players, so records arrive in the admin within a minute.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from honcho.manager import Manager
+from honcho.printer import Printer
+
+DEMO_PLAYERS = ("Zezima", "Iron Demo", "Lynx Titan", "Psikoi", "gen 7", "gen 42")
+# In the demo every fetch shows progress: the fake's players grow every 30 s.
+DEMO_SETTINGS = {
+    "OSRS_MAX_REQUESTS_PER_SECOND": "2",
+    "FETCH_INTERVAL_MIN_MINUTES": "1",
+    "FETCH_COOLDOWN_SECONDS": "10",
+}
+
+
+class Command(BaseCommand):
+    help = "Run the web server, a Celery worker and Celery beat together."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--demo", action="store_true", help="Serve and track the fake hiscores.")
+        parser.add_argument("--fake-port", type=int, default=8091)
+
+    def handle(self, *args, port: int, demo: bool, fake_port: int, **options):
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        if demo:
+            env.update(self._start_demo(fake_port))
+        self._announce(port, demo)
+        manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
+        python = sys.executable
+        processes = {
+            "web": [python, "-m", "gunicorn", "osrsdiff.wsgi", "--bind", f"0.0.0.0:{port}",
+                    "--workers", env.get("WEB_WORKERS", "2"), ],
+            "worker": [python, "-m", "celery", "-A", "osrsdiff", "worker", "--queues", "fetch,celery",
+                       "--concurrency", env.get("WORKER_CONCURRENCY", "2"), "--loglevel", "INFO"],
+            "beat": [python, "-m", "celery", "-A", "osrsdiff", "beat", "--loglevel", "INFO",
+                     "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
+                     "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
+        }  # fmt: skip
+        for name, command in processes.items():
+            manager.add_process(name, shlex.join(command), env=env)
+        manager.loop()
+        sys.exit(manager.returncode)
+
+    def _start_demo(self, fake_port: int) -> dict[str, str]:
+        from hiscores.fake import FakeHiscoresServer
+        from players.errors import PlayerAlreadyTracked
+        from players.tracking import player_track
+
+        try:
+            fake = FakeHiscoresServer(port=fake_port, grow=True).start()
+        except OSError as exc:
+            raise CommandError(f"Cannot serve the fake hiscores on port {fake_port}: {exc}") from exc
+        # This process tracks the demo players itself before any client or limiter exists.
+        settings.OSRS_HISCORES_BASE_URL = fake.base_url
+        settings.OSRS_MAX_REQUESTS_PER_SECOND = float(DEMO_SETTINGS["OSRS_MAX_REQUESTS_PER_SECOND"])
+        self.stdout.write(f"Fake hiscores serving at {fake.base_url}")
+        for name in DEMO_PLAYERS:
+            try:
+                player = player_track(username=name, fetch_interval_minutes=1)
+                self.stdout.write(f"  tracking {player.username}")
+            except PlayerAlreadyTracked:
+                self.stdout.write(f"  already tracking {name}")
+        return {"OSRS_HISCORES_BASE_URL": fake.base_url, **DEMO_SETTINGS}
+
+    def _announce(self, port: int, demo: bool) -> None:
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nosrsdiff is starting{' (demo)' if demo else ''}:\n"
+                f"  admin     {base}/admin/\n"
+                f"  API docs  {base}/api/docs\n"
+                f"  ready     {base}/ready\n"
+            )
+        )
+
