@@ -25,3 +25,7 @@ class HiscoresRateLimited(HiscoresUnavailable):
 
 class CircuitOpen(HiscoresUnavailable):
     """The breaker is open: no request was made."""
+
+
+class HiscoresBusy(HiscoresUnavailable):
+    """Our own rate limit had no request slot free soon enough: no request was made."""

@@ -1,0 +1,58 @@
+"""The one polite way to call the hiscores: breaker first, then a rate-limit slot, then
+the request, whose outcome the breaker counts.
+
+The order matters: an open breaker answers `CircuitOpen` without spending a slot
+of the shared budget, and a caller that finds no slot within `max_wait` gets
+`HiscoresBusy` (no request made, nothing counted) instead of parking a worker.
+"""
+
+from __future__ import annotations
+
+from hiscores import detection
+from hiscores.breaker import get_breaker
+from hiscores.client import HiscoresClient, default_client
+from hiscores.errors import HiscoresBusy
+from hiscores.modes import GameMode
+from hiscores.ratelimit import get_rate_limiter
+from hiscores.snapshot import Snapshot
+
+DEFAULT_MAX_WAIT = 30.0
+
+
+def fetch(
+    username: str,
+    mode: GameMode = GameMode.REGULAR,
+    *,
+    client: HiscoresClient | None = None,
+    max_wait: float = DEFAULT_MAX_WAIT,
+) -> Snapshot:
+    """The player's hiscores on `mode`'s table, within the global rate limit.
+
+    Raises `CircuitOpen` or `HiscoresBusy` when no request was made, and
+    otherwise what the client raises (`PlayerNotFound`, `HiscoresUnavailable`, ...).
+    """
+    permit = get_breaker().admit()
+    try:
+        waited = get_rate_limiter().acquire(max_wait=max_wait)
+    except BaseException:
+        # The limiter's own store failed: not the hiscores' fault, count nothing.
+        permit.release()
+        raise
+    if waited is None:
+        permit.release()
+        raise HiscoresBusy(f"No hiscores request slot is free within {max_wait:g} s.")
+    return permit.call((client or default_client()).fetch, username, mode)
+
+
+def detect_mode(
+    username: str,
+    *,
+    client: HiscoresClient | None = None,
+    max_wait: float = DEFAULT_MAX_WAIT,
+) -> GameMode:
+    """The account's game mode, from which tables know it (one to four polite requests)."""
+
+    def polite_fetch(name: str, mode: GameMode) -> Snapshot:
+        return fetch(name, mode, client=client, max_wait=max_wait)
+
+    return detection.detect_mode(username, fetch=polite_fetch)
