@@ -96,6 +96,10 @@ class RateLimiter(ABC):
     def reserve(self, *, max_wait: float) -> Slot | None:
         """Take the next free slot, or nothing (`None`) if it is more than `max_wait` away."""
 
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget the schedule: the next caller gets a slot at once."""
+
     def acquire(self, *, max_wait: float) -> float | None:
         """Wait for a slot and return the seconds waited.
 
@@ -174,6 +178,9 @@ class RedisRateLimiter(RateLimiter):
             return None
         return Slot(at=slot_us / 1_000_000, wait=(slot_us - now_us) / 1_000_000)
 
+    def reset(self) -> None:
+        self.redis.delete(self.key)
+
 
 @contextmanager
 def locked_file(path: Path) -> Iterator[BinaryIO]:
@@ -210,6 +217,10 @@ class FileRateLimiter(RateLimiter):
     ):
         super().__init__(rate=rate, sleep=sleep)
         self.path = Path(path)
+
+    def reset(self) -> None:
+        with locked_file(self.path) as handle:
+            replace_contents(handle, b"")
 
     def reserve(self, *, max_wait: float) -> Slot | None:
         with locked_file(self.path) as handle:

@@ -20,6 +20,10 @@ from .models import Player
 # waiting for the next tick, few enough that a stalled pipeline builds no backlog.
 QUEUE_AHEAD_TICKS = 2
 CLAIM_BATCH = 1000
+# A fetch batch is about this much of the limiter's time, and never more than
+# MAX_BATCH players: at the polite default (0.5/s) every task holds one player.
+BATCH_SECONDS = 1.0
+MAX_BATCH = 50
 
 
 def fetch_budget(*, now: datetime) -> int:
@@ -28,6 +32,11 @@ def fetch_budget(*, now: datetime) -> int:
     per_tick = settings.OSRS_MAX_REQUESTS_PER_SECOND * settings.SCHEDULER_TICK_SECONDS
     capacity = math.ceil(per_tick * QUEUE_AHEAD_TICKS)
     return max(0, capacity - Player.objects.in_flight(now).count())
+
+
+def batch_size() -> int:
+    per_batch = int(settings.OSRS_MAX_REQUESTS_PER_SECOND * BATCH_SECONDS)
+    return max(1, min(MAX_BATCH, per_batch))
 
 
 def players_claim_due(*, now: datetime, limit: int) -> list[int]:

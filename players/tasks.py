@@ -17,7 +17,7 @@ from hiscores.errors import CircuitOpen, HiscoresBusy, HiscoresUnavailable, Play
 
 from .models import FetchAttempt, Player
 from .recording import fetch_defer, fetch_record_failure, fetch_record_success, fetch_release
-from .scheduling import fetch_budget, players_claim_due, players_release
+from .scheduling import batch_size, fetch_budget, players_claim_due, players_release
 
 logger = logging.getLogger(__name__)
 
@@ -25,21 +25,17 @@ logger = logging.getLogger(__name__)
 LIMITER_MAX_WAIT = 20.0
 
 
-def retry_delay(retries: int) -> float:
+def retry_delay(attempt: int) -> float:
     """Exponential backoff from FETCH_RETRY_DELAYS with jitter, so players that
     failed together do not retry together."""
     delays = settings.FETCH_RETRY_DELAYS
-    base = delays[min(retries, len(delays) - 1)]
+    base = delays[min(attempt, len(delays) - 1)]
     return base * random.uniform(0.75, 1.25)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-)
-def fetch_player(self, player_id: int) -> str:
+def fetch(player_id: int, *, attempt: int = 0) -> str:
+    """One polite fetch of a player and its bookkeeping. A transient failure is
+    retried later as a task of its own, so one slow player never holds a batch."""
     player = Player.objects.filter(pk=player_id).only("username", "game_mode").first()
     if player is None:
         return "gone"
@@ -59,13 +55,29 @@ def fetch_player(self, player_id: int) -> str:
         return "not_found"
     except (HiscoresUnavailable, SoftTimeLimitExceeded) as exc:
         error = exc if isinstance(exc, HiscoresUnavailable) else HiscoresUnavailable("timed out")
-        final = self.request.retries >= len(settings.FETCH_RETRY_DELAYS)
+        final = attempt >= len(settings.FETCH_RETRY_DELAYS)
         fetch_record_failure(player_id=player_id, error=error, started_at=started_at, final=final)
         if final:
             return "gave_up"
-        raise self.retry(countdown=retry_delay(self.request.retries), max_retries=None) from exc
+        fetch_player.apply_async(
+            args=(player_id,), kwargs={"attempt": attempt + 1}, countdown=retry_delay(attempt)
+        )
+        return "retrying"
     outcome = fetch_record_success(player_id=player_id, snapshot=snapshot, started_at=started_at)
     return str(outcome)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def fetch_player(player_id: int, attempt: int = 0) -> str:
+    return fetch(player_id, attempt=attempt)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def fetch_players(player_ids: list[int]) -> list[str]:
+    """Players claimed together by one scheduler tick. A message per batch keeps
+    enqueueing cheap when the rate limit is high; a batch is at most about a
+    second of the limiter's work (`batch_size`), so it never holds players long."""
+    return [fetch(player_id) for player_id in player_ids]
 
 
 def _as_datetime(timestamp: float) -> datetime:
@@ -79,13 +91,15 @@ def schedule_due_fetches() -> int:
     player_ids = players_claim_due(now=now, limit=fetch_budget(now=now))
     if not player_ids:
         return 0
+    size = batch_size()
     sent: list[int] = []
     try:
-        # One producer for the whole batch: a connection per task would dominate.
-        with fetch_player.app.producer_or_acquire() as producer:
-            for player_id in player_ids:
-                fetch_player.apply_async(args=(player_id,), producer=producer)
-                sent.append(player_id)
+        # One producer connection for the whole tick.
+        with fetch_players.app.producer_or_acquire() as producer:
+            for start in range(0, len(player_ids), size):
+                batch = player_ids[start : start + size]
+                fetch_players.apply_async(args=(batch,), producer=producer)
+                sent.extend(batch)
     finally:
         unsent = player_ids[len(sent):]
         if unsent:

@@ -8,8 +8,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from hiscores.breaker import get_breaker
 from hiscores.fake import FakeHiscoresServer
+from hiscores.ratelimit import get_rate_limiter
 from osrsdiff.celery import app as celery_app
 from tests.factories import UserFactory
+from tests.queued import drain
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +40,13 @@ def _isolated_process_state(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _closed_breaker():
+def _fresh_hiscores_state():
+    # Breaker, limiter schedule and queued tasks are shared state: no test
+    # inherits another's.
     get_breaker().reset()
+    get_rate_limiter().reset()
+    for queue in ("fetch", "celery"):
+        drain(queue)
 
 
 @pytest.fixture

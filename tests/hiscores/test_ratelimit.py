@@ -89,6 +89,14 @@ def test_max_wait_refuses_without_taking_a_slot(make_limiter):
     assert following.at == pytest.approx(first.at + 1.0, abs=TOLERANCE)
 
 
+def test_reset_forgets_the_schedule_for_every_process(make_limiter):
+    limiter = make_limiter(rate=0.01)
+    limiter.reserve(max_wait=0)
+    assert make_limiter(rate=0.01).reserve(max_wait=1) is None
+    limiter.reset()
+    assert make_limiter(rate=0.01).reserve(max_wait=0).wait == 0
+
+
 def test_acquire_returns_none_at_once_when_the_slot_is_too_far(make_limiter):
     sleeps: list[float] = []
     limiter = make_limiter(rate=0.1, sleep=sleeps.append)

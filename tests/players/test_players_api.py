@@ -5,6 +5,7 @@ from hiscores.models import HiscoreRecord
 from osrsdiff.celery import app as celery_app
 from players.models import FetchAttempt, Player, PlayerStatus
 from tests.factories import HiscoreRecordFactory, PlayerFactory
+from tests.queued import queued_player_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -210,24 +211,13 @@ class TestShowUpdateDelete:
 
 
 class TestManualFetch:
-    def queued_task_ids(self) -> list[str]:
-        ids = []
-        with celery_app.connection_for_read() as conn:
-            queue = conn.SimpleQueue("fetch")
-            while queue.qsize():
-                message = queue.get(timeout=1)
-                ids.append(message.headers["id"])
-                message.ack()
-            queue.close()
-        return ids
-
     def test_fetch_queues_a_task_and_answers_202(self, api):
         PlayerFactory(username="Zezima", username_key="zezima")
         response = api.post("/api/players/zezima/fetch")
         assert response.status_code == 202
         body = response.json()
         assert body["status"] == "queued"
-        assert self.queued_task_ids() == [body["task_id"]]
+        assert queued_player_ids() == [Player.objects.get().pk]
 
     def test_a_second_fetch_within_the_cooldown_is_429_with_retry_after(self, api):
         PlayerFactory(username="Zezima", username_key="zezima")
@@ -236,7 +226,7 @@ class TestManualFetch:
         assert response.status_code == 429
         assert error_code(response) == "fetched_too_recently"
         assert 1 <= int(response["Retry-After"]) <= settings.FETCH_COOLDOWN_SECONDS
-        assert len(self.queued_task_ids()) == 1
+        assert len(queued_player_ids()) == 1
 
     def test_a_recently_fetched_player_is_429(self, api):
         from django.utils import timezone

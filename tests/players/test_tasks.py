@@ -6,10 +6,16 @@ from django.utils import timezone
 
 from hiscores.breaker import get_breaker
 from hiscores.models import HiscoreRecord
-from osrsdiff.celery import app as celery_app
 from players.models import FetchAttempt, FetchOutcome, Player, PlayerStatus
-from players.tasks import fetch_player, prune_fetch_attempts, retry_delay, schedule_due_fetches
+from players.tasks import (
+    fetch_player,
+    fetch_players,
+    prune_fetch_attempts,
+    retry_delay,
+    schedule_due_fetches,
+)
 from tests.factories import PlayerFactory
+from tests.queued import drain, queued_player_ids, run_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +55,8 @@ def test_a_renamed_player_is_marked_not_found_without_retries(fake_hiscores):
 def test_transient_failures_retry_then_store(psikoi, fake_hiscores, settings):
     settings.FETCH_RETRY_DELAYS = [0, 0, 0]
     fake_hiscores.set_fault("503", times=2)
-    fetch_player.apply(args=(psikoi.pk,))
+    assert fetch_player.apply(args=(psikoi.pk,)).get() == "retrying"
+    assert run_queued() == 2
     assert outcomes() == ["unavailable", "unavailable", "stored"]
     assert fake_hiscores.request_count == 3
 
@@ -59,6 +66,7 @@ def test_a_fetch_gives_up_after_the_configured_retries(psikoi, fake_hiscores, se
     settings.OSRS_BREAKER_FAILURE_THRESHOLD = 100
     fake_hiscores.set_fault("429", times=None)
     fetch_player.apply(args=(psikoi.pk,))
+    run_queued()
     assert outcomes() == ["throttled"] * 3
     psikoi.refresh_from_db()
     assert psikoi.status == PlayerStatus.FAILING
@@ -70,6 +78,7 @@ def test_an_open_breaker_defers_without_calling_out(psikoi, fake_hiscores, setti
     settings.OSRS_BREAKER_FAILURE_THRESHOLD = 2
     fake_hiscores.set_fault("502", times=None)
     fetch_player.apply(args=(psikoi.pk,))
+    run_queued()
     assert get_breaker().state().status == "open"
     seen = fake_hiscores.request_count
     assert fetch_player.apply(args=(psikoi.pk,)).get() == "deferred"
@@ -95,6 +104,19 @@ def test_a_fetch_for_a_deleted_player_does_nothing(fake_hiscores):
     assert fake_hiscores.request_count == 0
 
 
+def test_a_retry_is_queued_with_the_backoff_delay(psikoi, fake_hiscores, settings):
+    settings.FETCH_RETRY_DELAYS = [0]
+    fake_hiscores.set_fault("503", times=1)
+    fetch_player.apply(args=(psikoi.pk,))
+    assert drain() == [("players.tasks.fetch_player", [psikoi.pk], {"attempt": 1})]
+
+
+def test_a_batch_fetches_each_of_its_players(fake_hiscores):
+    players = [PlayerFactory(username=f"gen {n}", username_key=f"gen {n}") for n in (1, 2, 3)]
+    assert fetch_players.apply(args=([p.pk for p in players],)).get() == ["stored"] * 3
+    assert HiscoreRecord.objects.count() == 3
+
+
 def test_retry_delays_grow_with_jitter(settings):
     settings.FETCH_RETRY_DELAYS = [2, 4, 8, 16, 32]
     for retries, base in enumerate([2, 4, 8, 16, 32]):
@@ -102,18 +124,6 @@ def test_retry_delays_grow_with_jitter(settings):
         assert all(base * 0.75 <= d <= base * 1.25 for d in delays)
         assert len(delays) > 1
     assert 32 * 0.75 <= retry_delay(99) <= 32 * 1.25
-
-
-def queued_player_ids() -> list[int]:
-    ids = []
-    with celery_app.connection_for_read() as conn:
-        queue = conn.SimpleQueue("fetch")
-        while queue.qsize():
-            message = queue.get(timeout=1)
-            ids.append(message.payload[0][0])
-            message.ack()
-        queue.close()
-    return ids
 
 
 class TestScheduler:
@@ -136,6 +146,13 @@ class TestScheduler:
         PlayerFactory.create_batch(4, next_fetch_at=now, fetch_claimed_until=now + timedelta(minutes=1))
         PlayerFactory.create_batch(20, next_fetch_at=now - timedelta(minutes=1))
         assert schedule_due_fetches.apply().get() == 6
+
+    def test_batches_hold_about_a_second_of_the_rate_limit(self, settings):
+        settings.OSRS_MAX_REQUESTS_PER_SECOND = 4
+        PlayerFactory.create_batch(10, next_fetch_at=timezone.now())
+        schedule_due_fetches.apply()
+        batches = [args[0] for name, args, _ in drain()]
+        assert [len(b) for b in batches] == [4, 4, 2]
 
     def test_a_claimed_player_is_not_queued_twice(self):
         PlayerFactory(next_fetch_at=timezone.now())
@@ -163,7 +180,7 @@ class TestScheduler:
             raise OperationalError("connection refused")
 
         player = PlayerFactory(next_fetch_at=timezone.now())
-        monkeypatch.setattr(fetch_player, "apply_async", refuse)
+        monkeypatch.setattr(fetch_players, "apply_async", refuse)
         with pytest.raises(OperationalError):
             schedule_due_fetches.apply(throw=True)
         player.refresh_from_db()
