@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+from hiscores import catalogue
 from hiscores.models import HiscoreRecord
 
 from .errors import FetchedTooRecently, QueueUnavailable
@@ -15,6 +21,9 @@ from .tracking import player_fetch_now, player_update
 
 RECENT_RECORDS = 10
 RECENT_ATTEMPTS = 20
+# The change page's charts: the last CHART_DAYS, at most CHART_POINTS points.
+CHART_DAYS = 30
+CHART_POINTS = 200
 
 
 class BoundedCountPaginator(Paginator):
@@ -63,6 +72,11 @@ class PlayerAdmin(admin.ModelAdmin):
         "recent_fetch_attempts",
     ]
     exclude = ["latest_record"]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context.update(chart_context(obj, now=timezone.now()))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="Total level", ordering="latest_record__overall_level")
     def total_level(self, player: Player):
@@ -132,6 +146,38 @@ class PlayerAdmin(admin.ModelAdmin):
         for player in queryset:
             player_update(player=player, is_active=False)
         self.message_user(request, f"Deactivated {queryset.count()} player(s).")
+
+
+def chart_context(player: Player, *, now: datetime) -> dict[str, Any]:
+    """What `admin/players/player/change_form.html` draws its charts from: the
+    skill and boss charts and the gains table fetch the history API in the
+    browser (with the staff session); the overall XP series is embedded, since
+    the API's timelines are per skill or boss only."""
+    return {
+        "chart_history_url": reverse("player-history", kwargs={"username": player.username_key}),
+        "chart_days": CHART_DAYS,
+        "chart_skills": [(m.slug, m.name) for m in catalogue.SKILLS],
+        "chart_bosses": [(m.slug, m.name) for m in catalogue.BOSSES],
+        "chart_overall": overall_timeline(player, now=now),
+    }
+
+
+def overall_timeline(player: Player, *, now: datetime) -> list[dict[str, Any]]:
+    """Overall XP over the last CHART_DAYS: the latest CHART_POINTS records (one
+    range read on the (player, fetched_at) index), led by the state at the window
+    start when they reach back that far."""
+    start = now - timedelta(days=CHART_DAYS)
+    records = HiscoreRecord.objects.filter(player=player).order_by("-fetched_at")
+    rows = list(
+        records.filter(fetched_at__gt=start, fetched_at__lte=now).values_list(
+            "fetched_at", "overall_experience"
+        )[:CHART_POINTS]
+    )
+    rows.reverse()
+    if len(rows) < CHART_POINTS:
+        before = records.filter(fetched_at__lte=start).values_list("overall_experience")[:1]
+        rows[:0] = [(start, experience) for (experience,) in before]
+    return [{"at": at.isoformat(), "experience": experience} for at, experience in rows]
 
 
 @admin.register(HiscoreRecord)
