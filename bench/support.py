@@ -27,7 +27,10 @@ def postgres_database(name: str, *, script: str) -> Iterator[str]:
     url = os.environ.get("DATABASE_URL", "")
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
-        refuse(script, "needs DATABASE_URL pointing at PostgreSQL; SQLite figures say nothing of production.")
+        refuse(
+            script,
+            "needs DATABASE_URL pointing at PostgreSQL; SQLite figures say nothing of production.",
+        )
     maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
     bench_url = urlunsplit(parts._replace(path=f"/{name}"))
     with psycopg.connect(maintenance, autocommit=True) as conn:

@@ -18,7 +18,9 @@ class HiscoreRecordQuerySet(models.QuerySet):
         )
 
     def first_after(self, player_id: int, moment: datetime) -> HiscoreRecord | None:
-        return self.filter(player_id=player_id, fetched_at__gt=moment).order_by("fetched_at").first()
+        return (
+            self.filter(player_id=player_id, fetched_at__gt=moment).order_by("fetched_at").first()
+        )
 
     def latest_for(self, player_id: int) -> HiscoreRecord | None:
         return self.filter(player_id=player_id).order_by("-fetched_at").first()
@@ -33,9 +35,7 @@ class HiscoreRecord(models.Model):
     yet are kept under a slug made from their name. Unranked values are null.
     """
 
-    player = models.ForeignKey(
-        "players.Player", on_delete=models.CASCADE, related_name="records"
-    )
+    player = models.ForeignKey("players.Player", on_delete=models.CASCADE, related_name="records")
     fetched_at = models.DateTimeField()
     last_checked_at = models.DateTimeField()
     overall_rank = models.IntegerField(null=True, blank=True)

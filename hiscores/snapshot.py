@@ -51,7 +51,9 @@ class Snapshot:
             "overall_level": overall.level if overall else None,
             "overall_experience": overall.experience if overall else None,
             "skills_data": {
-                slug: None if v is None else {"rank": v.rank, "level": v.level, "experience": v.experience}
+                slug: None
+                if v is None
+                else {"rank": v.rank, "level": v.level, "experience": v.experience}
                 for slug, v in self.skills.items()
             },
             "bosses_data": {

@@ -161,7 +161,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         status_code, code, details = 500, "internal_error", None
         message = "The server failed to handle this request."
 
-    return Response(error_body(status_code, code, message, details), status=status_code, headers=headers)
+    return Response(
+        error_body(status_code, code, message, details), status=status_code, headers=headers
+    )
 
 
 def _wants_json(request) -> bool:

@@ -252,7 +252,9 @@ OSRS_BREAKER_RESET_SECONDS = env.float("OSRS_BREAKER_RESET_SECONDS", default=30.
 OSRS_BREAKER_STATE_FILE = env("OSRS_BREAKER_STATE_FILE", default=str(VAR_DIR / "breaker.state"))
 
 # --- Collection -----------------------------------------------------------------
-FETCH_RETRY_DELAYS = [int(s) for s in env.list("FETCH_RETRY_DELAYS", default=["2", "4", "8", "16", "32"])]
+FETCH_RETRY_DELAYS = [
+    int(s) for s in env.list("FETCH_RETRY_DELAYS", default=["2", "4", "8", "16", "32"])
+]
 FETCH_COOLDOWN_SECONDS = env.int("FETCH_COOLDOWN_SECONDS", default=60)
 FETCH_LEASE_SECONDS = env.int("FETCH_LEASE_SECONDS", default=300)
 NOT_FOUND_BACKOFF_HOURS = env.float("NOT_FOUND_BACKOFF_HOURS", default=6.0)

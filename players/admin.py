@@ -89,7 +89,9 @@ class PlayerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Latest records")
     def recent_records(self, player: Player):
-        records = HiscoreRecord.objects.filter(player=player).order_by("-fetched_at")[:RECENT_RECORDS]
+        records = HiscoreRecord.objects.filter(player=player).order_by("-fetched_at")[
+            :RECENT_RECORDS
+        ]
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -111,7 +113,13 @@ class PlayerAdmin(admin.ModelAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td></tr>",
             (
-                (a.started_at, a.get_outcome_display(), a.http_status or "", a.duration_ms, a.message)
+                (
+                    a.started_at,
+                    a.get_outcome_display(),
+                    a.http_status or "",
+                    a.duration_ms,
+                    a.message,
+                )
                 for a in attempts
             ),
         )
@@ -182,7 +190,13 @@ def overall_timeline(player: Player, *, now: datetime) -> list[dict[str, Any]]:
 
 @admin.register(HiscoreRecord)
 class HiscoreRecordAdmin(BigTableAdmin):
-    list_display = ["player", "fetched_at", "last_checked_at", "overall_level", "overall_experience"]
+    list_display = [
+        "player",
+        "fetched_at",
+        "last_checked_at",
+        "overall_level",
+        "overall_experience",
+    ]
     list_select_related = ["player"]
     raw_id_fields = ["player"]
     date_hierarchy = None

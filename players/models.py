@@ -10,7 +10,6 @@ from django.db.models import Q
 from hiscores.models import HiscoreRecord
 from hiscores.modes import GameMode
 
-
 DEFAULT_FETCH_INTERVAL_MINUTES = 60
 
 
@@ -41,9 +40,7 @@ class PlayerQuerySet(models.QuerySet):
 class Player(models.Model):
     username = models.CharField(max_length=12)
     username_key = models.CharField(max_length=12, unique=True, editable=False)
-    game_mode = models.CharField(
-        max_length=20, choices=GameMode.choices, default=GameMode.REGULAR
-    )
+    game_mode = models.CharField(max_length=20, choices=GameMode.choices, default=GameMode.REGULAR)
     created_at = models.DateTimeField(auto_now_add=True)
     last_fetched = models.DateTimeField(null=True, blank=True)
     last_changed_at = models.DateTimeField(null=True, blank=True)
@@ -54,9 +51,7 @@ class Player(models.Model):
     # Set by the scheduler when it enqueues a fetch; a fetch that dies leaves it
     # to expire, and the player becomes due again.
     fetch_claimed_until = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(
-        max_length=10, choices=PlayerStatus.choices, default=PlayerStatus.OK
-    )
+    status = models.CharField(max_length=10, choices=PlayerStatus.choices, default=PlayerStatus.OK)
     failure_count = models.PositiveIntegerField(default=0)
     latest_record = models.ForeignKey(
         HiscoreRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

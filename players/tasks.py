@@ -101,7 +101,7 @@ def schedule_due_fetches() -> int:
                 fetch_players.apply_async(args=(batch,), producer=producer)
                 sent.extend(batch)
     finally:
-        unsent = player_ids[len(sent):]
+        unsent = player_ids[len(sent) :]
         if unsent:
             players_release(player_ids=unsent)
             logger.error("could not queue fetches", extra={"unqueued": len(unsent)})

@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from kombu.exceptions import KombuError, OperationalError as BrokerError
+from kombu.exceptions import KombuError
+from kombu.exceptions import OperationalError as BrokerError
 
 from hiscores import gateway
 from hiscores.errors import HiscoresError, PlayerNotFound
@@ -73,7 +74,10 @@ def player_update(
     *, player: Player, is_active: bool | None = None, fetch_interval_minutes: int | None = None
 ) -> Player:
     now = timezone.now()
-    if fetch_interval_minutes is not None and fetch_interval_minutes != player.fetch_interval_minutes:
+    if (
+        fetch_interval_minutes is not None
+        and fetch_interval_minutes != player.fetch_interval_minutes
+    ):
         player.fetch_interval_minutes = fetch_interval_minutes
         base = player.last_fetched or now
         player.next_fetch_at = max(now, base + timedelta(minutes=fetch_interval_minutes))

@@ -36,7 +36,10 @@ def _isolated_process_state(tmp_path_factory):
     settings.OSRS_MAX_REQUESTS_PER_SECOND = 1000.0
     celery_app.conf.broker_url = "memory://"
     # Argon2 is meant to be slow; tests that are about hashing ask for it.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ from hiscores.models import HiscoreRecord
 from hiscores.usernames import normalise
 from players.models import Player
 
-
 PASSWORD = "correct horse battery"
 
 

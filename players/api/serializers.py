@@ -32,9 +32,15 @@ class RejectUnknownFieldsMixin:
     """A misspelt field is an error, not something to ignore silently."""
 
     def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
+        unknown = (
+            set(self.initial_data) - set(self.fields)
+            if isinstance(self.initial_data, dict)
+            else set()
+        )
         if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+            raise serializers.ValidationError(
+                {name: ["Unknown field."] for name in sorted(unknown)}
+            )
         return super().validate(attrs)
 
 

@@ -105,7 +105,9 @@ def _exercise(api, stack, fake_hiscores):
         what="a scheduled fetch of every player",
     )
     assert HiscoreRecord.objects.count() == 20
-    assert not FetchAttempt.objects.filter(started_at__gte=started, outcome=FetchOutcome.STORED).exists()
+    assert not FetchAttempt.objects.filter(
+        started_at__gte=started, outcome=FetchOutcome.STORED
+    ).exists()
 
     # XP gained on the hiscores becomes a new record on the next scheduled fetch.
     gainer = players["gen 1"]
@@ -114,7 +116,10 @@ def _exercise(api, stack, fake_hiscores):
     wait_for(lambda: records(gainer) == 2, timeout=30, what="the gain to be recorded")
     latest = HiscoreRecord.objects.filter(player=gainer).order_by("-fetched_at").first()
     first = HiscoreRecord.objects.filter(player=gainer).order_by("fetched_at").first()
-    assert latest.skills_data["attack"]["experience"] - first.skills_data["attack"]["experience"] == 12_345
+    assert (
+        latest.skills_data["attack"]["experience"] - first.skills_data["attack"]["experience"]
+        == 12_345
+    )
 
     # A worker SIGKILLed in the middle of a fetch loses nothing and duplicates nothing.
     victim = players["gen 2"]
@@ -141,7 +146,8 @@ def _exercise(api, stack, fake_hiscores):
     fake_hiscores.clear_faults()
     recovered = wait_for(
         lambda: all(
-            fetched_since(p, outage, FetchOutcome.UNCHANGED) or fetched_since(p, outage, FetchOutcome.STORED)
+            fetched_since(p, outage, FetchOutcome.UNCHANGED)
+            or fetched_since(p, outage, FetchOutcome.STORED)
             for p in players.values()
         ),
         timeout=120,

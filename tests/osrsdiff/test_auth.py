@@ -101,7 +101,9 @@ def test_logout_blacklists_the_refresh_token(anon, user):
 
 def test_logout_needs_an_access_token(anon, user):
     refresh = login(anon, user.username).json()["refresh"]
-    assert_error(anon.post("/api/auth/logout", {"refresh": refresh}, format="json"), 401, "not_authenticated")
+    assert_error(
+        anon.post("/api/auth/logout", {"refresh": refresh}, format="json"), 401, "not_authenticated"
+    )
 
 
 def test_login_is_throttled_per_client_address_with_retry_after(anon, user, settings):

@@ -25,7 +25,9 @@ print(json.dumps({
 
 
 def settings_with(tmp_path, **env) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    base = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
+    }
     base.update(DJANGO_SETTINGS_MODULE="osrsdiff.settings", OSRSDIFF_VAR_DIR=str(tmp_path), **env)
     return subprocess.run(
         [sys.executable, "-c", PROBE], cwd=ROOT, env=base, capture_output=True, text=True

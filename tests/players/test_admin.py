@@ -56,7 +56,9 @@ def test_actions_activate_deactivate_and_fetch_now(staff_client):
     assert not Player.objects.filter(is_active=True).exists()
     staff_client.post(url, {"action": "activate", "_selected_action": [a.pk]})
     assert Player.objects.get(pk=a.pk).is_active
-    response = staff_client.post(url, {"action": "fetch_now", "_selected_action": [a.pk, b.pk]}, follow=True)
+    response = staff_client.post(
+        url, {"action": "fetch_now", "_selected_action": [a.pk, b.pk]}, follow=True
+    )
     assert "Queued 1 fetch(es); 1 fetched too recently." in response.content.decode()
     a.refresh_from_db()
     assert a.fetch_claimed_until is not None
@@ -65,7 +67,9 @@ def test_actions_activate_deactivate_and_fetch_now(staff_client):
 def test_history_admin_never_counts_the_whole_table(staff_client):
     player = PlayerFactory()
     for _ in range(3):
-        HiscoreRecordFactory(player=player, fetched_at=timezone.now() - timezone.timedelta(minutes=_))
+        HiscoreRecordFactory(
+            player=player, fetched_at=timezone.now() - timezone.timedelta(minutes=_)
+        )
     with CaptureQueriesContext(connection) as queries:
         response = staff_client.get("/admin/hiscores/hiscorerecord/")
     assert response.status_code == 200
@@ -77,8 +81,12 @@ def test_history_admin_never_counts_the_whole_table(staff_client):
 def test_fetch_attempt_admin_lists_outcomes(staff_client):
     player = PlayerFactory(username="Zezima", username_key="zezima")
     now = timezone.now()
-    FetchAttempt.objects.create(player=player, started_at=now, finished_at=now, outcome=FetchOutcome.NOT_FOUND)
-    html = staff_client.get("/admin/players/fetchattempt/?outcome__exact=not_found").content.decode()
+    FetchAttempt.objects.create(
+        player=player, started_at=now, finished_at=now, outcome=FetchOutcome.NOT_FOUND
+    )
+    html = staff_client.get(
+        "/admin/players/fetchattempt/?outcome__exact=not_found"
+    ).content.decode()
     assert "Not found" in html
 
 

@@ -2,7 +2,6 @@ import pytest
 from django.conf import settings
 
 from hiscores.models import HiscoreRecord
-from osrsdiff.celery import app as celery_app
 from players.models import FetchAttempt, Player, PlayerStatus
 from tests.factories import HiscoreRecordFactory, PlayerFactory
 from tests.queued import queued_player_ids
@@ -32,7 +31,9 @@ class TestAdd:
         assert fake_hiscores.request_count == 1
 
     @pytest.mark.parametrize("spelling", ["psikoi", " Psikoi", "PSIKOI"])
-    def test_adding_a_tracked_player_again_in_any_spelling_is_409(self, api, fake_hiscores, spelling):
+    def test_adding_a_tracked_player_again_in_any_spelling_is_409(
+        self, api, fake_hiscores, spelling
+    ):
         api.post("/api/players", {"username": "Psikoi"}, format="json")
         response = api.post("/api/players", {"username": spelling}, format="json")
         assert response.status_code == 409
@@ -99,7 +100,9 @@ class TestAdd:
 
     def test_game_mode_can_be_detected(self, api, fake_hiscores):
         ironman = next(n for n in fake_hiscores.player_names() if "iron" in n.lower())
-        response = api.post("/api/players", {"username": ironman, "game_mode": "detect"}, format="json")
+        response = api.post(
+            "/api/players", {"username": ironman, "game_mode": "detect"}, format="json"
+        )
         assert response.status_code == 201, response.content
         assert response.json()["game_mode"] != "regular"
 
@@ -120,7 +123,9 @@ class TestList:
 
     def test_filters_and_search(self, api):
         PlayerFactory(username="Zezima", username_key="zezima")
-        PlayerFactory(username="Iron Zeze", username_key="iron zeze", game_mode="ironman", is_active=False)
+        PlayerFactory(
+            username="Iron Zeze", username_key="iron zeze", game_mode="ironman", is_active=False
+        )
         PlayerFactory(username="Lost", username_key="lost", status=PlayerStatus.NOT_FOUND)
 
         def names(query):
@@ -155,7 +160,9 @@ class TestShowUpdateDelete:
     def test_patch_changes_interval_and_activity(self, api):
         PlayerFactory(username="Zezima", username_key="zezima")
         response = api.patch(
-            "/api/players/zezima", {"is_active": False, "fetch_interval_minutes": 120}, format="json"
+            "/api/players/zezima",
+            {"is_active": False, "fetch_interval_minutes": 120},
+            format="json",
         )
         assert response.status_code == 200
         player = Player.objects.get()
@@ -201,7 +208,10 @@ class TestShowUpdateDelete:
         player = PlayerFactory(username="Zezima", username_key="zezima")
         HiscoreRecordFactory(player=player)
         FetchAttempt.objects.create(
-            player=player, started_at=player.created_at, finished_at=player.created_at, outcome="stored"
+            player=player,
+            started_at=player.created_at,
+            finished_at=player.created_at,
+            outcome="stored",
         )
         assert staff_api.delete("/api/players/ZEZIMA").status_code == 204
         assert not Player.objects.exists()

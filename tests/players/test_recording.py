@@ -88,13 +88,18 @@ def test_a_fetch_for_a_deleted_player_writes_nothing():
     player = PlayerFactory()
     player_id = player.pk
     player.delete()
-    assert fetch_record_success(player_id=player_id, snapshot=snapshot(), started_at=timezone.now()) is None
+    assert (
+        fetch_record_success(player_id=player_id, snapshot=snapshot(), started_at=timezone.now())
+        is None
+    )
     assert not HiscoreRecord.objects.exists()
     assert not FetchAttempt.objects.exists()
 
 
 def test_success_schedules_the_next_fetch_one_interval_later_and_clears_the_lease():
-    player = PlayerFactory(fetch_interval_minutes=30, fetch_claimed_until=timezone.now() + timedelta(minutes=5))
+    player = PlayerFactory(
+        fetch_interval_minutes=30, fetch_claimed_until=timezone.now() + timedelta(minutes=5)
+    )
     store(player, snapshot())
     player.refresh_from_db()
     assert player.fetch_claimed_until is None
@@ -119,7 +124,10 @@ def test_not_found_marks_the_player_and_backs_off_for_hours(settings):
     settings.NOT_FOUND_BACKOFF_HOURS = 6
     player = PlayerFactory()
     outcome = fetch_record_failure(
-        player_id=player.pk, error=PlayerNotFound("gone", status=404), started_at=timezone.now(), final=True
+        player_id=player.pk,
+        error=PlayerNotFound("gone", status=404),
+        started_at=timezone.now(),
+        final=True,
     )
     assert outcome == FetchOutcome.NOT_FOUND
     player.refresh_from_db()
@@ -140,17 +148,27 @@ def test_a_retried_failure_is_logged_but_leaves_the_player_alone():
     player = PlayerFactory()
     before = player.next_fetch_at
     fetch_record_failure(
-        player_id=player.pk, error=HiscoresUnavailable("503", status=503), started_at=timezone.now(), final=False
+        player_id=player.pk,
+        error=HiscoresUnavailable("503", status=503),
+        started_at=timezone.now(),
+        final=False,
     )
     player.refresh_from_db()
-    assert (player.status, player.failure_count, player.next_fetch_at) == (PlayerStatus.OK, 0, before)
+    assert (player.status, player.failure_count, player.next_fetch_at) == (
+        PlayerStatus.OK,
+        0,
+        before,
+    )
     assert FetchAttempt.objects.get().outcome == FetchOutcome.UNAVAILABLE
 
 
 def test_giving_up_marks_the_player_failing_and_reschedules_within_its_interval():
     player = PlayerFactory(fetch_interval_minutes=60)
     fetch_record_failure(
-        player_id=player.pk, error=HiscoresRateLimited("429", status=429), started_at=timezone.now(), final=True
+        player_id=player.pk,
+        error=HiscoresRateLimited("429", status=429),
+        started_at=timezone.now(),
+        final=True,
     )
     player.refresh_from_db()
     assert player.status == PlayerStatus.FAILING

@@ -84,7 +84,9 @@ def test_an_open_breaker_defers_without_calling_out(psikoi, fake_hiscores, setti
     assert fetch_player.apply(args=(psikoi.pk,)).get() == "deferred"
     assert fake_hiscores.request_count == seen
     psikoi.refresh_from_db()
-    assert psikoi.next_fetch_at >= timezone.now() + timedelta(seconds=settings.OSRS_BREAKER_RESET_SECONDS - 2)
+    assert psikoi.next_fetch_at >= timezone.now() + timedelta(
+        seconds=settings.OSRS_BREAKER_RESET_SECONDS - 2
+    )
     assert psikoi.fetch_claimed_until is None
 
 
@@ -143,7 +145,9 @@ class TestScheduler:
 
     def test_players_in_flight_count_against_the_budget(self):
         now = timezone.now()
-        PlayerFactory.create_batch(4, next_fetch_at=now, fetch_claimed_until=now + timedelta(minutes=1))
+        PlayerFactory.create_batch(
+            4, next_fetch_at=now, fetch_claimed_until=now + timedelta(minutes=1)
+        )
         PlayerFactory.create_batch(20, next_fetch_at=now - timedelta(minutes=1))
         assert schedule_due_fetches.apply().get() == 6
 
@@ -169,7 +173,9 @@ class TestScheduler:
         player = PlayerFactory(next_fetch_at=timezone.now())
         schedule_due_fetches.apply()
         assert queued_player_ids() == [player.pk]
-        with time_machine.travel(timezone.now() + timedelta(seconds=settings.FETCH_LEASE_SECONDS + 1)):
+        with time_machine.travel(
+            timezone.now() + timedelta(seconds=settings.FETCH_LEASE_SECONDS + 1)
+        ):
             assert schedule_due_fetches.apply().get() == 1
         assert queued_player_ids() == [player.pk]
 
@@ -193,7 +199,9 @@ def test_old_fetch_attempts_are_pruned(settings):
     now = timezone.now()
     for age in (1, 29, 31, 400):
         at = now - timedelta(days=age)
-        FetchAttempt.objects.create(player=player, started_at=at, finished_at=at, outcome=FetchOutcome.STORED)
+        FetchAttempt.objects.create(
+            player=player, started_at=at, finished_at=at, outcome=FetchOutcome.STORED
+        )
     assert prune_fetch_attempts.apply().get() == 2
     assert FetchAttempt.objects.count() == 2
     assert Player.objects.count() == 1

@@ -21,7 +21,11 @@ class Command(BaseCommand):
         entries = [
             # Expires within its own interval: a stalled beat or worker never
             # builds a backlog of scheduling ticks.
-            ("Schedule due fetches", SCHEDULER_TASK, {"interval": tick, "expire_seconds": tick.every}),
+            (
+                "Schedule due fetches",
+                SCHEDULER_TASK,
+                {"interval": tick, "expire_seconds": tick.every},
+            ),
             ("Prune old fetch attempts", PRUNE_TASK, {"crontab": nightly, "expire_seconds": 3600}),
         ]
         for name, task, schedule in entries:
