@@ -1,3 +1,14 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api.players import PlayerViewSet
+from .api.stats import PlayerStatsView, StatsBatchView
+
+router = SimpleRouter(trailing_slash=False)
+router.register("players", PlayerViewSet, basename="player")
+
+urlpatterns: list = [
+    path("players/<str:username>/stats", PlayerStatsView.as_view(), name="player-stats"),
+    path("stats", StatsBatchView.as_view(), name="stats-batch"),
+    *router.urls,
+]
