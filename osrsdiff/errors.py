@@ -4,8 +4,8 @@
 
 DRF views reach it through `api_exception_handler`; URLs no view matched and
 crashes outside DRF reach it through the `handler404` / `handler500` views.
-Apps raise `ApiError` subclasses (or DRF's own exceptions) and never build
-error responses themselves.
+Apps raise `players.errors.ApiError` subclasses (or DRF's own exceptions) and
+never build error responses themselves.
 """
 
 from __future__ import annotations
@@ -17,65 +17,15 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from players.errors import ApiError, NotFound, TooManyRequests
 
 from .logging import request_id_var
 
 logger = logging.getLogger(__name__)
-
-
-class ApiError(exceptions.APIException):
-    """An error with a stable `error_code` and optional details."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    error_code = "bad_request"
-    default_detail = "The request is not valid."
-
-    def __init__(self, message: str | None = None, *, details: Any = None):
-        super().__init__(message or self.default_detail)
-        self.details = details
-
-
-class Conflict(ApiError):
-    status_code = status.HTTP_409_CONFLICT
-    error_code = "conflict"
-    default_detail = "The request conflicts with what is stored."
-
-
-class Unprocessable(ApiError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    error_code = "validation_error"
-    default_detail = "A field is not valid."
-
-
-class NotFound(ApiError):
-    status_code = status.HTTP_404_NOT_FOUND
-    error_code = "not_found"
-    default_detail = "Not found."
-
-
-class BadGateway(ApiError):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    error_code = "hiscores_unavailable"
-    default_detail = "The OSRS hiscores are unavailable; try again later."
-
-
-class ServiceUnavailable(ApiError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    error_code = "service_unavailable"
-    default_detail = "A service this request needs is unavailable."
-
-
-class TooManyRequests(ApiError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    error_code = "throttled"
-    default_detail = "Too many requests."
-
-    def __init__(self, message: str | None = None, *, retry_after: int, details: Any = None):
-        super().__init__(message, details=details)
-        self.retry_after = max(1, int(retry_after))
 
 
 def error_body(status_code: int, error_code: str, message: str, details: Any = None) -> dict:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hiscores.usernames import InvalidUsername, normalise
-from osrsdiff.errors import NotFound
 
+from .errors import NotFound
 from .models import Player
 
 

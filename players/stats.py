@@ -14,7 +14,7 @@ from typing import Any
 from hiscores import catalogue, levels
 from hiscores.models import HiscoreRecord
 from hiscores.usernames import normalise
-from osrsdiff.errors import NotFound
+from players.errors import NotFound
 
 from .models import Player
 

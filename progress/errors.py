@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from osrsdiff.errors import NotFound
+from players.errors import NotFound
 
 
 class UnknownMetric(NotFound):

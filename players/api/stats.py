@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from hiscores import catalogue
 from hiscores.usernames import InvalidUsername, clean
-from osrsdiff.errors import Unprocessable
+from players.errors import Unprocessable
 
 from ..selectors import player_by_name
 from ..stats import player_stats, stats_by_names

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from osrsdiff.errors import Unprocessable
+from players.errors import Unprocessable
 from progress.timeframes import MAX_DAYS, PERIODS, days_param, history_window, int_param
 from tests.progress.builders import NOW
 
