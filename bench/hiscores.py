@@ -1,7 +1,6 @@
 """Benchmarks for the hiscores source. Prints figures; asserts nothing.
 
-    .venv/bin/python bench/hiscores.py [--seconds 20] [--limits 2,10,50] [--no-pyrate]
-    .venv/bin/python -m bench.hiscores  (the same; `make bench` runs it so)
+    .venv/bin/python -m bench.hiscores [--seconds 20] [--limits 2,10,50] [--no-pyrate]
 
 (a) Parse throughput on one core: responses a second for `parse_json` and
     `parse_csv` over the recorded samples.
@@ -20,30 +19,22 @@ keys are per run and deleted after it. About 4.5 minutes with the defaults.
 
 from __future__ import annotations
 
-import sys
+import argparse
+import multiprocessing
+import os
+import tempfile
+import time
+import uuid
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path and this file would shadow
-# the `hiscores` package: put the project root there instead.
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
-
-import argparse  # noqa: E402
-import multiprocessing  # noqa: E402
-import os  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from bisect import bisect_left  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "osrsdiff.settings")
 # Settings insist on a secret once REDIS_URL is set; nothing here signs anything.
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-long-enough-for-hs256")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -57,7 +48,7 @@ from hiscores.fake import FakeHiscoresServer  # noqa: E402
 from hiscores.parser import parse_csv, parse_json  # noqa: E402
 from hiscores.ratelimit import FileRateLimiter, RateLimiter, RedisRateLimiter  # noqa: E402
 
-SAMPLES = ROOT / "hiscores" / "fake" / "samples"
+SAMPLES = Path(__file__).resolve().parent.parent / "hiscores" / "fake" / "samples"
 REDIS_URL = (
     os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/13"
 )

@@ -1,6 +1,6 @@
 """Benchmark of the stats, history and leaderboard reads. Prints figures; asserts nothing.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/osrsdiff .venv/bin/python bench/progress.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/osrsdiff .venv/bin/python -m bench.progress
 
 Needs PostgreSQL (the reads are tuned for it): it creates its own database
 (`osrsdiff_bench_progress` on the same server), migrates it, fills it, and drops
@@ -16,26 +16,16 @@ it at the end.
 
 from __future__ import annotations
 
+import logging
+import random
+import re
+import statistics
 import sys
-from pathlib import Path
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
-# Run as a script, this folder comes first on sys.path and this file would shadow
-# the `progress` package: put the project root there instead.
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
-
-import logging  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from urllib.parse import urlsplit, urlunsplit  # noqa: E402
-
-import psycopg  # noqa: E402
+from bench.support import create_postgres_database, refuse
 
 BENCH_DB = "osrsdiff_bench_progress"
 CALLS = 50
@@ -43,46 +33,9 @@ SPAN = timedelta(days=3 * 365)
 BOARD_PLAYERS = 10_000
 
 
-def _refuse(message: str) -> None:
-    print(f"bench/progress.py: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def _urls() -> tuple[str, str]:
-    """(maintenance URL, bench database URL) from DATABASE_URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        _refuse(
-            "needs DATABASE_URL pointing at PostgreSQL (e.g. "
-            "postgres://postgres@127.0.0.1:5432/osrsdiff); it will not run on SQLite, "
-            "whose figures would say nothing about production."
-        )
-    maintenance = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
-    bench = urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DB}", parts.query, ""))
-    return maintenance, bench
-
-
-MAINTENANCE_URL, BENCH_URL = _urls()
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(MAINTENANCE_URL, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-_admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-_admin(f"CREATE DATABASE {BENCH_DB}")
-os.environ["DATABASE_URL"] = BENCH_URL
-os.environ.setdefault("SECRET_KEY", "bench-progress-" + "x" * 32)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "osrsdiff.settings")
-
-import django  # noqa: E402
-
-django.setup()
+drop_database = create_postgres_database(BENCH_DB, script="bench/progress.py")
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -250,7 +203,10 @@ def median_ms(client: Client, url: str, calls: int = CALLS) -> float:
 
 def assert_ok(response, url: str) -> None:
     if response.status_code != 200:
-        _refuse(f"{url} answered {response.status_code}: {response.content[:300]!r}")
+        refuse(
+            "bench/progress.py",
+            f"{url} answered {response.status_code}: {response.content[:300]!r}",
+        )
 
 
 def reads(name: str) -> dict[str, str]:
@@ -290,7 +246,6 @@ def explain(client: Client, label: str, url: str) -> None:
 
 def main() -> None:
     logging.disable(logging.INFO)  # the request log would bury the figures
-    call_command("migrate", verbosity=0)
     small, big = load()
     user = get_user_model().objects.create_user("bench", password="x" * 20)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
@@ -336,8 +291,7 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        connection.close()
         if not keep:
-            _admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+            drop_database()
     fate = "kept" if keep else "dropped"
     print(f"\ndone in {time.perf_counter() - started:.0f} s; {BENCH_DB} {fate}")
