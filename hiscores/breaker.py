@@ -250,6 +250,10 @@ class CircuitBreaker:
         """A permit for one call, or `CircuitOpen` if the breaker is open (or half-open
         while another caller holds the trial)."""
         now = time.time()
+        if self._store.load() == _Record():
+            # Closed with no failures, nearly always: one read, no transaction. A
+            # failure recorded meanwhile by another caller costs one extra call.
+            return Permit(self, trial=None)
 
         def change(record: _Record) -> tuple[_Record, _Admission]:
             if not record.is_open:
@@ -291,6 +295,8 @@ class CircuitBreaker:
         self._store.clear()
 
     def _record_success(self) -> None:
+        if self._store.load() == _Record():
+            return  # nothing to clear: spare the shared store a transaction
         self._store.transact(lambda record: (_Record(), None))
 
     def _record_failure(self, trial: str | None) -> None:
