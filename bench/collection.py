@@ -190,7 +190,8 @@ def storage(fake) -> list[tuple[str, str]]:
         fetch_record_success(player_id=pk, snapshot=client.fetch(name), started_at=timezone.now())
     written = HiscoreRecord.objects.count() - before
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE hiscores_hiscorerecord")
+        # FULL: the live records alone, without the dead versions updates left behind.
+        cursor.execute("VACUUM FULL ANALYZE hiscores_hiscorerecord")
         cursor.execute("SELECT pg_total_relation_size('hiscores_hiscorerecord')")
         total = cursor.fetchone()[0]
         cursor.execute("SELECT avg(pg_column_size(r.*)) FROM hiscores_hiscorerecord r")
