@@ -13,7 +13,7 @@ COPY osrsdiff ./osrsdiff
 COPY hiscores ./hiscores
 COPY players ./players
 COPY progress ./progress
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 RUN pip install . \
     && python manage.py collectstatic --noinput --verbosity 0 \
     && rm -rf /app/var \

@@ -8,15 +8,49 @@ of the shared budget, and a caller that finds no slot within `max_wait` gets
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import Histogram
+
 from hiscores import detection
 from hiscores.breaker import get_breaker
 from hiscores.client import HiscoresClient, default_client
-from hiscores.errors import HiscoresBusy
+from hiscores.errors import HiscoresBusy, HiscoresRateLimited, HiscoresUnavailable, PlayerNotFound
 from hiscores.modes import GameMode
 from hiscores.ratelimit import get_rate_limiter
 from hiscores.snapshot import Snapshot
 
 DEFAULT_MAX_WAIT = 30.0
+
+# Exported at /metrics (osrsdiff.metrics). Only requests that went out: not the
+# ones the breaker or the limiter stopped.
+REQUEST_SECONDS = Histogram(
+    "osrsdiff_hiscores_request_duration_seconds",
+    "Time a hiscores request took, by how it ended (ok, not_found, throttled, unavailable, error).",
+    ["outcome"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0),
+)
+
+
+@contextmanager
+def _timed_request() -> Iterator[None]:
+    started, outcome = time.perf_counter(), "error"
+    try:
+        yield
+        outcome = "ok"
+    except PlayerNotFound:
+        outcome = "not_found"
+        raise
+    except HiscoresRateLimited:
+        outcome = "throttled"
+        raise
+    except HiscoresUnavailable:
+        outcome = "unavailable"
+        raise
+    finally:
+        REQUEST_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
 
 
 def fetch(
@@ -41,7 +75,8 @@ def fetch(
     if waited is None:
         permit.release()
         raise HiscoresBusy(f"No hiscores request slot is free within {max_wait:g} s.")
-    return permit.call((client or default_client()).fetch, username, mode)
+    with _timed_request():
+        return permit.call((client or default_client()).fetch, username, mode)
 
 
 def detect_mode(

@@ -8,6 +8,7 @@ import time
 import uuid
 
 from .logging import request_id_var
+from .metrics import observe_request
 
 logger = logging.getLogger("osrsdiff.request")
 
@@ -36,13 +37,15 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
+            seconds = time.perf_counter() - started
+            observe_request(request, response.status_code, seconds)
             logger.info(
                 "request",
                 extra={
                     "method": request.method,
                     "path": request.path,
                     "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                 },
             )
             return response

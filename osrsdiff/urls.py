@@ -4,11 +4,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .auth import LoginView, LogoutView, RefreshView
 from .health import health, ready
+from .metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
     path("ready", ready, name="ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/auth/login", LoginView.as_view(), name="auth-login"),
     path("api/auth/refresh", RefreshView.as_view(), name="auth-refresh"),
     path("api/auth/logout", LogoutView.as_view(), name="auth-logout"),

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from prometheus_client import Counter
 
 from hiscores.errors import HiscoresError, HiscoresRateLimited, PlayerNotFound
 from hiscores.models import HiscoreRecord
@@ -17,6 +18,14 @@ from hiscores.usernames import InvalidUsername, normalise
 from .models import FetchAttempt, FetchOutcome, Player, PlayerStatus
 
 logger = logging.getLogger(__name__)
+
+# Exported at /metrics (osrsdiff.metrics): one count per logged attempt.
+FETCH_ATTEMPTS = Counter(
+    "osrsdiff_fetch_attempts", "Fetch attempts logged, by outcome.", ["outcome"]
+)
+for _outcome in FetchOutcome.values:
+    FETCH_ATTEMPTS.labels(outcome=_outcome)  # every outcome is exported, from 0
+
 
 def _outcome_of(error: HiscoresError) -> FetchOutcome:
     if isinstance(error, PlayerNotFound):
@@ -160,6 +169,7 @@ def _log_attempt(
         duration_ms=max(0, int((finished_at - started_at).total_seconds() * 1000)),
         message=message[:2000],
     )
+    FETCH_ATTEMPTS.labels(outcome=str(outcome)).inc()
     logger.info(
         "fetch",
         extra={"player_id": player.pk, "outcome": str(outcome), "http_status": status},

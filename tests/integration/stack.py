@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,9 +29,15 @@ def wait_for(condition: Callable[[], object], *, timeout: float, what: str, ever
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Stack:
-    """Starts `celery worker` and `celery beat` as the deployment does, pointed at
-    the test database and at `hiscores_url`."""
+    """Starts `celery worker`, `celery beat` and gunicorn as the deployment does,
+    pointed at the test database and at `hiscores_url`."""
 
     def __init__(self, *, var_dir: Path, hiscores_url: str, **overrides: str):
         self.var_dir = var_dir
@@ -58,10 +65,10 @@ class Stack:
         env.update(overrides)
         return env
 
-    def start(self, name: str) -> subprocess.Popen:
+    def start(self, name: str, *, concurrency: int = 2) -> subprocess.Popen:
         commands = {
             "worker": [
-                "worker", "--queues", "fetch,celery", "--concurrency", "2",
+                "worker", "--queues", "fetch,celery", "--concurrency", str(concurrency),
                 "--hostname", f"{name}-{time.monotonic_ns()}@%h", "--without-mingle",
                 "--without-gossip",
             ],
@@ -70,11 +77,29 @@ class Stack:
                 "--schedule", str(self.var_dir / "beat-schedule"),
             ],
         }  # fmt: skip
+        argv = ["-m", "celery", "-A", "osrsdiff", *commands[name], "--loglevel", "INFO"]
+        return self._launch(name, argv, self.env)
+
+    def start_web(self, *, workers: int = 2) -> str:
+        """gunicorn as deployed (with gunicorn.conf.py and Prometheus multiprocess
+        mode) on a free loopback port; returns its base URL."""
+        metrics_dir = self.var_dir / "prometheus"
+        metrics_dir.mkdir(exist_ok=True)
+        port = free_port()
+        argv = [
+            "-m", "gunicorn", "osrsdiff.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--timeout", "60",
+        ]  # fmt: skip
+        self._launch("web", argv, {**self.env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)})
+        self.web_url = f"http://127.0.0.1:{port}"
+        return self.web_url
+
+    def _launch(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the process
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "osrsdiff", *commands[name], "--loglevel", "INFO"],
+            [sys.executable, *argv],
             cwd=ROOT,
-            env=self.env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: SIGKILL reaches the pool too

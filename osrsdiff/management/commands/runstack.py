@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -48,8 +49,10 @@ class Command(BaseCommand):
                      "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
                      "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
         }  # fmt: skip
+        # Web and worker processes add up their Prometheus metrics in one directory.
+        counted = {**env, "PROMETHEUS_MULTIPROC_DIR": str(fresh_metrics_dir(env))}
         for name, command in processes.items():
-            manager.add_process(name, shlex.join(command), env=env)
+            manager.add_process(name, shlex.join(command), env=counted if name != "beat" else env)
         manager.loop()
         sys.exit(manager.returncode)
 
@@ -85,3 +88,13 @@ class Command(BaseCommand):
             )
         )
 
+
+def fresh_metrics_dir(env: dict[str, str]) -> Path:
+    """PROMETHEUS_MULTIPROC_DIR (default `var/prometheus`), emptied: the files of an
+    earlier run's processes would otherwise be added to this run's figures."""
+    path = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or settings.VAR_DIR / "prometheus")
+    if path.is_dir():
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
