@@ -48,7 +48,5 @@ def ready(request):
     }
     if problems:
         logger.warning("not ready", extra={"problems": problems})
-        return error_response(
-            503, "service_unavailable", "A dependency is unavailable.", problems
-        )
+        return error_response(503, "service_unavailable", "A dependency is unavailable.", problems)
     return JsonResponse({"status": "ready", "database": "ok", "broker": "ok"})

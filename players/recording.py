@@ -50,7 +50,9 @@ _WRITTEN_ON_SUCCESS = (
 _RECORD_JSON = ("skills_data", "bosses_data", "activities_data")
 
 
-def fetch_record_success(*, player_id: int, snapshot: Snapshot, started_at: datetime) -> FetchOutcome | None:
+def fetch_record_success(
+    *, player_id: int, snapshot: Snapshot, started_at: datetime
+) -> FetchOutcome | None:
     """Store what a fetch returned, in one transaction with the player locked.
 
     A new record is written only when a value changed since the latest one, so a
@@ -174,4 +176,3 @@ def _log_attempt(
         "fetch",
         extra={"player_id": player.pk, "outcome": str(outcome), "http_status": status},
     )
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
@@ -51,7 +51,6 @@ class PlayerFilter(django_filters.FilterSet):
     ),
     destroy=extend_schema(summary="Stop tracking a player and delete its history (staff)"),
 )
-@extend_schema(parameters=[OpenApiParameter("username", str, OpenApiParameter.PATH)])
 class PlayerViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

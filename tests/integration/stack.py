@@ -3,6 +3,7 @@ test run uses (the test database, the filesystem broker or Redis)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -110,10 +111,8 @@ class Stack:
     def kill(self, name: str) -> None:
         """SIGKILL a process and all its children, as a crash or an OOM kill would."""
         process = self.processes.pop(name)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=10)
 
     def stop(self) -> None:

@@ -30,7 +30,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--demo", action="store_true", help="Serve and track the fake hiscores.")
+        parser.add_argument(
+            "--demo", action="store_true", help="Serve and track the fake hiscores."
+        )
         parser.add_argument("--fake-port", type=int, default=8091)
 
     def handle(self, *args, port: int, demo: bool, fake_port: int, **options):
@@ -40,12 +42,13 @@ class Command(BaseCommand):
         self._announce(port, demo)
         manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
         python = sys.executable
+        celery = [python, "-m", "celery", "-A", "osrsdiff"]
         processes = {
             "web": [python, "-m", "gunicorn", "osrsdiff.wsgi", "--bind", f"0.0.0.0:{port}",
-                    "--workers", env.get("WEB_WORKERS", "2"), ],
-            "worker": [python, "-m", "celery", "-A", "osrsdiff", "worker", "--queues", "fetch,celery",
-                       "--concurrency", env.get("WORKER_CONCURRENCY", "2"), "--loglevel", "INFO"],
-            "beat": [python, "-m", "celery", "-A", "osrsdiff", "beat", "--loglevel", "INFO",
+                    "--workers", env.get("WEB_WORKERS", "2")],
+            "worker": [*celery, "worker", "--queues", "fetch,celery", "--loglevel", "INFO",
+                       "--concurrency", env.get("WORKER_CONCURRENCY", "2")],
+            "beat": [*celery, "beat", "--loglevel", "INFO",
                      "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
                      "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
         }  # fmt: skip
@@ -64,7 +67,9 @@ class Command(BaseCommand):
         try:
             fake = FakeHiscoresServer(port=fake_port, grow=True).start()
         except OSError as exc:
-            raise CommandError(f"Cannot serve the fake hiscores on port {fake_port}: {exc}") from exc
+            raise CommandError(
+                f"Cannot serve the fake hiscores on port {fake_port}: {exc}"
+            ) from exc
         # This process tracks the demo players itself before any client or limiter exists.
         settings.OSRS_HISCORES_BASE_URL = fake.base_url
         settings.OSRS_MAX_REQUESTS_PER_SECOND = float(DEMO_SETTINGS["OSRS_MAX_REQUESTS_PER_SECOND"])
