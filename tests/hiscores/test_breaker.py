@@ -2,14 +2,11 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-import redis
 import time_machine
-from django.conf import settings as django_settings
 
 from hiscores.breaker import (
     CircuitBreaker,
@@ -25,26 +22,16 @@ from hiscores.errors import (
     HiscoresUnavailable,
     PlayerNotFound,
 )
+from tests.hiscores.conftest import REDIS_URL
 
 # The shared conftest clears the cache, which is a database table on the embedded back end.
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = django_settings.REDIS_URL or "redis://127.0.0.1:6379/13"
 THRESHOLD = 3
 RESET = 30.0
 START = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 
 MakeBreaker = Callable[..., CircuitBreaker]
-
-
-@pytest.fixture
-def key_prefix() -> Iterator[str]:
-    prefix = f"test:{uuid.uuid4().hex}:"
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 @pytest.fixture(params=["redis", "file"])

@@ -3,13 +3,11 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 
 import pytest
 import redis
-from django.conf import settings as django_settings
 
 from hiscores.checks import check_hiscores_limits
 from hiscores.errors import HiscoresUnavailable
@@ -19,9 +17,9 @@ from hiscores.ratelimit import (
     RedisRateLimiter,
     get_rate_limiter,
 )
+from tests.hiscores.conftest import REDIS_URL
 
 # Redis runs here and in CI; db 13 unless the run points elsewhere. Keys are per test.
-REDIS_URL = django_settings.REDIS_URL or "redis://127.0.0.1:6379/13"
 # Redis stores the schedule in whole microseconds; the file as floats.
 TOLERANCE = 2e-6
 
@@ -29,16 +27,6 @@ MakeLimiter = Callable[..., RateLimiter]
 
 # The shared conftest clears the cache, which is a database table on the embedded back end.
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def key_prefix() -> Iterator[str]:
-    prefix = f"test:{uuid.uuid4().hex}:"
-    yield prefix
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 @pytest.fixture(params=["redis", "file"])
