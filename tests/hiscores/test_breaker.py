@@ -38,9 +38,11 @@ MakeBreaker = Callable[..., CircuitBreaker]
 def make_breaker(request, key_prefix, tmp_path) -> MakeBreaker:
     """Breakers over one shared state: each call is another process's view of it."""
 
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+
     def make(**options) -> CircuitBreaker:
-        if request.param == "redis":
-            store = RedisBreakerStore(url=REDIS_URL, key_prefix=key_prefix)
+        if url:
+            store = RedisBreakerStore(url=url, key_prefix=key_prefix)
         else:
             store = FileBreakerStore(path=tmp_path / "breaker.state")
         options = {"failure_threshold": THRESHOLD, "reset_seconds": RESET, **options}

@@ -33,7 +33,9 @@ pytestmark = pytest.mark.django_db
 def make_limiter(request, key_prefix, tmp_path) -> MakeLimiter:
     """Limiters on one shared schedule: every call is another process's view of it."""
     if request.param == "redis":
-        return partial(RedisRateLimiter, url=REDIS_URL, key_prefix=key_prefix)
+        return partial(
+            RedisRateLimiter, url=request.getfixturevalue("redis_url"), key_prefix=key_prefix
+        )
     return partial(FileRateLimiter, path=tmp_path / "ratelimit.state")
 
 
@@ -124,10 +126,10 @@ def test_redis_outage_raises_unavailable():
         limiter.acquire(max_wait=1)
 
 
-def test_redis_limiter_reconnects_after_its_connection_is_dropped(key_prefix):
-    limiter = RedisRateLimiter(url=REDIS_URL, rate=10.0, key_prefix=key_prefix)
+def test_redis_limiter_reconnects_after_its_connection_is_dropped(key_prefix, redis_url):
+    limiter = RedisRateLimiter(url=redis_url, rate=10.0, key_prefix=key_prefix)
     first = limiter.reserve(max_wait=1)
-    admin = redis.Redis.from_url(REDIS_URL)
+    admin = redis.Redis.from_url(redis_url)
     admin.client_kill_filter(_id=limiter.redis.client_id())
 
     following = limiter.reserve(max_wait=1)
