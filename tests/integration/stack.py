@@ -15,8 +15,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from kombu import Connection
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def purge_queues(redis_url: str) -> None:
+    """Messages an earlier run left in Redis must not be fetched into this one."""
+    with Connection(redis_url) as conn:
+        channel = conn.default_channel
+        for queue in ("fetch", "celery"):
+            channel.queue_purge(queue)
+        channel.client.delete("unacked", "unacked_index")
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str, every: float = 0.2):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from hiscores.breaker import get_breaker
 from hiscores.models import HiscoreRecord
 from players.models import FetchAttempt, FetchOutcome, Player
-from tests.integration.stack import Stack, wait_for
+from tests.integration.stack import Stack, purge_queues, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -30,12 +30,7 @@ def stack(tmp_path, fake_hiscores, settings):
     settings.SCHEDULER_TICK_SECONDS = 1
     call_command("seed_schedule", stdout=open("/dev/null", "w"))  # noqa: SIM115
     if settings.REDIS_URL:
-        from osrsdiff.celery import app
-
-        # Leftovers of an earlier run must not be fetched into this one.
-        with app.connection_for_write(settings.REDIS_URL) as conn:
-            for queue in ("fetch", "celery"):
-                conn.default_channel.queue_purge(queue) if _exists(conn, queue) else None
+        purge_queues(settings.REDIS_URL)
     running = Stack(
         var_dir=tmp_path,
         hiscores_url=fake_hiscores.base_url,
@@ -50,14 +45,6 @@ def stack(tmp_path, fake_hiscores, settings):
     running.stop()
     if getattr(running, "failed", False):
         print(running.logs())
-
-
-def _exists(conn, queue: str) -> bool:
-    try:
-        conn.default_channel.queue_declare(queue=queue, passive=True)
-    except Exception:
-        return False
-    return True
 
 
 def records(player: Player) -> int:

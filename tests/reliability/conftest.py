@@ -21,9 +21,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-from tests.integration.stack import Stack
-
-from .support import purge_queues
+from tests.integration.stack import Stack, purge_queues
 
 ENABLED = os.environ.get("RELIABILITY") == "1"
 HERE = Path(__file__).resolve().parent

@@ -12,7 +12,6 @@ from typing import Any
 
 import redis
 from django.utils import timezone
-from kombu import Connection
 
 from hiscores.fake import FakeHiscores
 from hiscores.models import HiscoreRecord
@@ -22,7 +21,6 @@ from players.models import Player
 from players.recording import fetch_record_success
 from tests.integration.stack import free_port, wait_for
 
-QUEUES = ("fetch", "celery")
 RECORD_FIELDS = (
     "overall_rank",
     "overall_level",
@@ -32,15 +30,6 @@ RECORD_FIELDS = (
     "activities_data",
     "values_digest",
 )
-
-
-def purge_queues(redis_url: str) -> None:
-    """Messages an earlier run left in Redis must not be fetched into this one."""
-    with Connection(redis_url) as conn:
-        channel = conn.default_channel
-        for queue in QUEUES:
-            channel.queue_purge(queue)
-        channel.client.delete("unacked", "unacked_index")
 
 
 def track(names: list[str], *, interval_minutes: int = 1) -> list[Player]:
