@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -20,23 +20,24 @@ def refuse(script: str, message: str) -> None:
     sys.exit(2)
 
 
-@contextlib.contextmanager
-def postgres_database(name: str, *, script: str) -> Iterator[str]:
-    """Create database `name` beside DATABASE_URL's, point Django at it, migrate,
-    yield its URL, and drop it afterwards."""
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
+def create_postgres_database(name: str, *, script: str) -> Callable[[], None]:
+    """Create database `name` beside DATABASE_URL's, point Django at it and
+    migrate it. Returns the function that drops it again."""
+    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
     if parts.scheme not in ("postgres", "postgresql"):
         refuse(
             script,
             "needs DATABASE_URL pointing at PostgreSQL; SQLite figures say nothing of production.",
         )
     maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    bench_url = urlunsplit(parts._replace(path=f"/{name}"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = bench_url
+
+    def admin(sql: str) -> None:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(sql)
+
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-long-enough-for-hs256")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "osrsdiff.settings")
     import django
@@ -45,14 +46,24 @@ def postgres_database(name: str, *, script: str) -> Iterator[str]:
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
-    try:
-        yield bench_url
-    finally:
+
+    def drop() -> None:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return drop
+
+
+@contextlib.contextmanager
+def postgres_database(name: str, *, script: str) -> Iterator[None]:
+    """`create_postgres_database` for the length of a `with` block."""
+    drop = create_postgres_database(name, script=script)
+    try:
+        yield
+    finally:
+        drop()
 
 
 def table(rows: list[tuple], header: tuple) -> str:
