@@ -74,25 +74,22 @@ def parse_throughput(
 # --- (b) limiter accuracy ---------------------------------------------------------
 
 
-class PyrateLimiter(RateLimiter):
-    """pyrate-limiter behind our interface, for comparison only.
+class PyrateLimiter:
+    """pyrate-limiter behind the one method the gateway calls, `acquire`, for
+    comparison only.
 
     `Rate(1, interval)` is its even-spacing configuration (no bursts), the same
     promise as ours. It has no "is a slot free within max_wait?" question: a
     refusal comes only after waiting `max_wait`.
     """
 
-    def __init__(self, *, rate: float, bucket: object):
+    def __init__(self, *, bucket: object):
         from pyrate_limiter import Limiter
 
-        super().__init__(rate=rate)
         self._limiter = Limiter(bucket)
 
     def close(self) -> None:
         self._limiter.close()
-
-    def reserve(self, *, max_wait: float):
-        raise NotImplementedError("pyrate-limiter does not hand out slots ahead of time")
 
     def acquire(self, *, max_wait: float) -> float | None:
         started = time.monotonic()
@@ -119,7 +116,7 @@ BACKENDS = [
 ]
 
 
-def build_limiter(kind: str, rate: float, place: str) -> RateLimiter:
+def build_limiter(kind: str, rate: float, place: str) -> RateLimiter | PyrateLimiter:
     """`place` is a Redis key prefix or a file path, fresh for each run."""
     if kind == "redis":
         return RedisRateLimiter(url=REDIS_URL, rate=rate, key_prefix=place)
@@ -134,7 +131,7 @@ def build_limiter(kind: str, rate: float, place: str) -> RateLimiter:
         bucket = SQLiteBucket.init_from_file(
             rates, table="hiscores", db_path=place, use_file_lock=True
         )
-    return PyrateLimiter(rate=rate, bucket=bucket)
+    return PyrateLimiter(bucket=bucket)
 
 
 def worker(index: int, base_url: str, tasks, results) -> None:
@@ -187,7 +184,7 @@ def run(
     return errors
 
 
-def close(limiter: RateLimiter) -> None:
+def close(limiter: RateLimiter | PyrateLimiter) -> None:
     if isinstance(limiter, PyrateLimiter):
         limiter.close()
     elif isinstance(limiter, RedisRateLimiter):
