@@ -13,6 +13,7 @@ COPY osrsdiff ./osrsdiff
 COPY hiscores ./hiscores
 COPY players ./players
 COPY progress ./progress
+COPY api ./api
 COPY manage.py gunicorn.conf.py ./
 RUN pip install . \
     && python manage.py collectstatic --noinput --verbosity 0 \
@@ -22,4 +23,4 @@ RUN pip install . \
 
 USER osrsdiff
 EXPOSE 8000
-CMD ["gunicorn", "osrsdiff.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]
+CMD ["gunicorn", "osrsdiff.wsgi", "--bind", "0.0.0.0:8000"]

@@ -1,20 +1,25 @@
-"""Benchmark of the collector. Prints figures; asserts nothing.
+"""Benchmark of the collector. Prints figures, then one GOAL line per goal.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/osrsdiff REDIS_URL=redis://127.0.0.1:6379/8 \\
         .venv/bin/python -m bench.collection
 
-(a) Pipeline capacity: a real worker with 2 processes against the fake hiscores
-    on loopback, PostgreSQL and Redis, the limiter set high: completed fetches
-    per second (goal >= 200/s). Then with the limiter as the bottleneck (50/s):
-    achieved / allowed (goal >= 0.95).
+(a) Pipeline: a real worker with 2 processes against the fake hiscores on
+    loopback, PostgreSQL and Redis, the limiter set high: stored fetches per
+    second, divided by the rate at which as many processes fetch and parse from
+    the same fake with the same HTTP client alone, measured just before and just
+    after (goal >= 0.25: the pipeline, not Jagex, stays out of the way; absolute
+    rates swing with the machine, their ratio much less). Then with the limiter
+    as the bottleneck (50/s): achieved / allowed (goal >= 0.95).
 (b) Scheduler tick with 100,000 tracked players: claim and enqueue when 1,000 are
     due (goal < 0.5 s) and when all 100,000 are (goal < 10 s, in batches).
 (c) Storage: bytes per stored record, and records written per 1,000 fetches
-    when 90% of players are unchanged (goal about 100).
+    when 90% of players are unchanged (goal: 100, one per change).
 """
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -22,10 +27,16 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from bench.support import postgres_database, refuse, table
+from bench.support import goal, postgres_database, refuse, table
 
 SCRIPT = "bench/collection.py"
+WORKER_PROCESSES = 2
+PIPELINE_PLAYERS = 3000
+BARE_SECONDS = 8.0
+# Long enough for a batch in flight (about a second of the limiter) to be recorded.
+SETTLE_SECONDS = 5.0
 
 
 def main() -> None:
@@ -33,21 +44,27 @@ def main() -> None:
         refuse(
             SCRIPT, "needs REDIS_URL (the full stack): the figures are for PostgreSQL and Redis."
         )
-    with postgres_database("osrsdiff_bench_collection", script=SCRIPT):
+    with postgres_database(_database_name(), script=SCRIPT):
         from hiscores.fake import FakeHiscoresServer
 
         with FakeHiscoresServer(port=0, grow=True, step_seconds=1, generated=200_000) as fake:
-            rows = pipeline(fake)
-            print("\n(a) pipeline, 2 worker processes, fake hiscores on loopback")
-            print(
-                table(rows, ("limit req/s", "fetches", "seconds", "fetches/s", "achieved/allowed"))
-            )
-            print("    goals: >= 200 fetches/s with the limiter high; >= 0.95 of a 50/s limit")
+            goals: list[str] = []
+            print(f"\n(a) pipeline, {WORKER_PROCESSES} processes, fake hiscores on loopback")
+            print(table(pipeline(fake, goals), ("run", "limit req/s", "fetches", "s", "fetches/s")))
             print("\n(b) scheduler tick with 100,000 tracked players")
-            print(table(scheduler_ticks(), ("due", "claimed+queued", "seconds", "goal")))
+            print(table(scheduler_ticks(goals), ("due", "claimed+queued", "seconds", "goal")))
             print("\n(c) storage")
-            for label, value in storage(fake):
+            for label, value in storage(fake, goals):
                 print(f"    {label}: {value}")
+    print()
+    print("\n".join(goals))
+
+
+def _database_name() -> str:
+    """Named after DATABASE_URL's database, so that runs against different
+    databases never drop each other's."""
+    beside = urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/") or "osrsdiff"
+    return f"{beside}_collection"
 
 
 def _purge_queues() -> None:
@@ -62,8 +79,8 @@ def _reset(players: int) -> list[int]:
     from django.utils import timezone
 
     from hiscores.breaker import get_breaker
-    from hiscores.models import HiscoreRecord
     from players.models import FetchAttempt, Player
+    from players.records import HiscoreRecord
 
     FetchAttempt.objects.all().delete()
     Player.objects.update(latest_record=None)
@@ -82,7 +99,8 @@ def _start_worker(fake_url: str, rate: float, log_dir: str) -> subprocess.Popen:
     env = dict(os.environ, OSRS_HISCORES_BASE_URL=fake_url, OSRS_MAX_REQUESTS_PER_SECOND=str(rate))
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "osrsdiff", "worker", "--queues", "fetch,celery",
-         "--concurrency", "2", "--loglevel", "WARNING", "--without-mingle", "--without-gossip"],
+         "--concurrency", str(WORKER_PROCESSES), "--loglevel", "WARNING",
+         "--without-mingle", "--without-gossip"],
         env=env,
         stdout=open(os.path.join(log_dir, f"worker-{rate}.log"), "w"),
         stderr=subprocess.STDOUT,
@@ -90,26 +108,80 @@ def _start_worker(fake_url: str, rate: float, log_dir: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def pipeline(fake) -> list[tuple]:
+def pipeline(fake, goals: list[str]) -> list[tuple]:
     rows = []
     log_dir = tempfile.mkdtemp(prefix="bench-collection-")
-    # The limiter set high: what the pipeline itself sustains.
-    done, elapsed = _run_pipeline(fake, rate=100_000.0, players=3000, log_dir=log_dir)
-    rows.append(("unlimited", done, f"{elapsed:.1f}", f"{done / elapsed:.0f}", "-"))
+    names = [f"gen {n}" for n in range(1, PIPELINE_PLAYERS + 1)]
+    # The limiter set high: what the pipeline itself sustains, beside the client alone.
+    before = bare_rate(fake, names)
+    done, elapsed = _run_pipeline(fake, rate=100_000.0, players=PIPELINE_PLAYERS, log_dir=log_dir)
+    after = bare_rate(fake, names)
+    stored = done / elapsed
+    rows.append(("bare client, before", "-", "-", f"{BARE_SECONDS:.0f}", f"{before:.0f}"))
+    rows.append(("stored, pipeline", "unlimited", done, f"{elapsed:.1f}", f"{stored:.0f}"))
+    rows.append(("bare client, after", "-", "-", f"{BARE_SECONDS:.0f}", f"{after:.0f}"))
+    ratio = stored / ((before + after) / 2)
+    rows.append(("stored / bare", "", "", "", f"{ratio:.3f}"))
+    goals.append(
+        goal("stored fetches/s over bare fetch-and-parse/s, limiter high", ratio, ">=", 0.25)
+    )
     # The limiter as the bottleneck: how much of the allowed rate is used.
     rate, window = 50.0, 20.0
-    done, elapsed = _run_pipeline(fake, rate=rate, players=3000, log_dir=log_dir, window=window)
-    ratio = f"{done / (rate * elapsed):.3f}"
-    rows.append((f"{rate:g}", done, f"{elapsed:.0f}", f"{done / elapsed:.1f}", ratio))
+    done, elapsed = _run_pipeline(
+        fake, rate=rate, players=PIPELINE_PLAYERS, log_dir=log_dir, window=window
+    )
+    rows.append(("stored, pipeline", f"{rate:g}", done, f"{elapsed:.0f}", f"{done / elapsed:.1f}"))
+    used = done / (rate * elapsed)
+    rows.append(("achieved / allowed", "", "", "", f"{used:.3f}"))
+    goals.append(
+        goal("achieved/allowed with the limiter the bottleneck at 50/s", used, ">=", 0.95, digits=3)
+    )
     return rows
+
+
+def bare_rate(fake, names: list[str]) -> float:
+    """Fetches parsed per second by WORKER_PROCESSES processes, each with the
+    HTTP client alone (no limiter, breaker, broker or database), over BARE_SECONDS."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(WORKER_PROCESSES)
+    rates = context.Queue()
+    processes = [
+        context.Process(
+            target=_fetch_and_parse,
+            args=(fake.base_url, names[k::WORKER_PROCESSES], ready, rates),
+        )
+        for k in range(WORKER_PROCESSES)
+    ]
+    for process in processes:
+        process.start()
+    total = sum(rates.get(timeout=120) for _ in processes)
+    for process in processes:
+        process.join()
+    return total
+
+
+def _fetch_and_parse(base_url: str, names: list[str], ready, rates) -> None:
+    from hiscores.client import HiscoresClient
+
+    with HiscoresClient(base_url=base_url) as client:
+        client.fetch(names[0])  # the connection is up before the clock starts
+        ready.wait()
+        done, started = 0, time.perf_counter()
+        for name in itertools.cycle(names):
+            client.fetch(name)
+            done += 1
+            if time.perf_counter() - started >= BARE_SECONDS:
+                break
+        rates.put(done / (time.perf_counter() - started))
 
 
 def _run_pipeline(fake, *, rate: float, players: int, log_dir: str, window: float | None = None):
     """Queue a fetch of every player in batches, as the scheduler does, and count
-    completed fetches: all of them, or those within `window` seconds."""
+    stored fetches: all of them, or those within `window` seconds."""
     from django.conf import settings
+    from django.utils import timezone
 
-    from players.models import FetchAttempt
+    from players.models import FetchAttempt, FetchOutcome
     from players.scheduling import batch_size
     from players.tasks import fetch_players
 
@@ -123,13 +195,20 @@ def _run_pipeline(fake, *, rate: float, players: int, log_dir: str, window: floa
         with fetch_players.app.producer_or_acquire() as producer:
             for start in range(0, len(ids), size):
                 fetch_players.apply_async(args=(ids[start : start + size],), producer=producer)
+        stored = FetchAttempt.objects.filter(outcome=FetchOutcome.STORED)
         _wait(FetchAttempt.objects.exists, 60)
-        started, at_start = time.monotonic(), FetchAttempt.objects.count()
         if window is None:
+            started, at_start = time.monotonic(), stored.count()
             _wait(lambda: FetchAttempt.objects.count() >= players, 600)
-        else:
-            time.sleep(window)
-        return FetchAttempt.objects.count() - at_start, time.monotonic() - started
+            return stored.count() - at_start, time.monotonic() - started
+        # A batch's fetches become visible together when it is recorded: count
+        # those answered within the window, once the batches in flight are in.
+        opened = timezone.now()
+        time.sleep(window)
+        closed = timezone.now()
+        time.sleep(SETTLE_SECONDS)
+        answered = stored.filter(finished_at__gte=opened, finished_at__lt=closed).count()
+        return answered, (closed - opened).total_seconds()
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
@@ -144,7 +223,7 @@ def _wait(condition, timeout: float):
     raise SystemExit(f"timed out after {timeout} s")
 
 
-def scheduler_ticks() -> list[tuple]:
+def scheduler_ticks(goals: list[str]) -> list[tuple]:
     from django.conf import settings
     from django.utils import timezone
 
@@ -156,7 +235,7 @@ def scheduler_ticks() -> list[tuple]:
     rows = []
     ids = _reset(100_000)
     later = timezone.now() + timedelta(hours=1)
-    for due, goal in ((1_000, "< 0.5 s"), (100_000, "< 10 s")):
+    for due, limit in ((1_000, 0.5), (100_000, 10.0)):
         _purge_queues()
         now = timezone.now()
         Player.objects.update(next_fetch_at=later, fetch_claimed_until=None)
@@ -164,18 +243,20 @@ def scheduler_ticks() -> list[tuple]:
         started = time.perf_counter()
         queued = schedule_due_fetches()
         elapsed = time.perf_counter() - started
-        rows.append((f"{due:,}", f"{queued:,}", f"{elapsed:.3f}", goal))
+        rows.append((f"{due:,}", f"{queued:,}", f"{elapsed:.3f}", f"< {limit:g} s"))
+        name = f"scheduler tick seconds, {due:,} of 100,000 due"
+        goals.append(goal(name, elapsed, "<", limit, digits=3))
     _purge_queues()
     return rows
 
 
-def storage(fake) -> list[tuple[str, str]]:
+def storage(fake, goals: list[str]) -> list[tuple[str, str]]:
     from django.db import connection
     from django.utils import timezone
 
     from hiscores.client import HiscoresClient
-    from hiscores.models import HiscoreRecord
     from players.recording import fetch_record_success
+    from players.records import HiscoreRecord
 
     ids = _reset(1000)
     fake.set_growth(False)
@@ -197,8 +278,12 @@ def storage(fake) -> list[tuple[str, str]]:
         cursor.execute("SELECT avg(pg_column_size(r.*)) FROM hiscores_hiscorerecord r")
         row_bytes = cursor.fetchone()[0]
     count = HiscoreRecord.objects.count()
+    # One record per change, none for an unchanged fetch.
+    goals.append(
+        goal("records written per 1,000 fetches, 90% unchanged", written, "==", 100, digits=0)
+    )
     return [
-        ("records written per 1,000 fetches with 90% unchanged (goal ~100)", f"{written}"),
+        ("records written per 1,000 fetches with 90% unchanged (goal 100)", f"{written}"),
         ("bytes per record, table + TOAST + indexes", f"{total / count:,.0f}"),
         ("bytes per record, the row itself (compressed JSON)", f"{row_bytes:,.0f}"),
     ]

@@ -7,6 +7,7 @@ so that `bench/hiscores.py` cannot shadow the `hiscores` package.
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -70,3 +71,21 @@ def table(rows: list[tuple], header: tuple) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = lambda r: "  ".join(str(v).rjust(w) for v, w in zip(r, widths, strict=True))  # noqa: E731
     return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])
+
+
+_COMPARISONS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    ">=": operator.ge,
+    ">": operator.gt,
+}
+
+
+def goal(name: str, measured: float, op: str, target: float, *, digits: int = 2) -> str:
+    """A benchmark's closing line for one goal, the same in every benchmark:
+    `GOAL <name>: <measured> <op> <target> -> met` (or `-> missed`). The verdict is
+    the printed figure's, rounded to `digits`, so that the line reads true."""
+    shown = round(measured, digits)
+    verdict = "met" if _COMPARISONS[op](shown, target) else "missed"
+    return f"GOAL {name}: {shown:.{digits}f} {op} {target:g} -> {verdict}"

@@ -1,14 +1,17 @@
 """A circuit breaker around the hiscores, shared by every worker process and host.
 
 When the hiscores keep failing, hammering them only prolongs a block, so after
-`OSRS_BREAKER_FAILURE_THRESHOLD` consecutive transient failures
-(`HiscoresUnavailable`, including `HiscoresRateLimited`) the breaker opens and
-every caller gets `CircuitOpen` at once, with no request made. After
+`OSRS_BREAKER_FAILURE_THRESHOLD` consecutive transient failures the breaker
+opens and every caller gets `CircuitOpen` at once, with no request made. After
 `OSRS_BREAKER_RESET_SECONDS` it is half-open: exactly one caller gets a trial
 call (the others still get `CircuitOpen`); a trial success closes it, a trial
-failure opens it for another period. `PlayerNotFound` counts as a success: the
-service answered. `CircuitOpen` and `HiscoresBusy` (no request was made) and
-errors that are not the hiscores' fault count as nothing.
+failure opens it for another period.
+
+The errors say how they count (`hiscores.errors`): a transient failure of a
+request made is a failure; any other answer that proves the service up
+(`PlayerNotFound` too) a success; an error with no request made (`CircuitOpen`,
+`HiscoresBusy`), an implausible answer (`ImplausibleResponse`) and errors that
+are not the hiscores' count as nothing.
 
 The state is one small record: in Redis when `REDIS_URL` is set (updated under
 WATCH/MULTI, so two hosts never both take the trial), otherwise in a file under
@@ -33,12 +36,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from hiscores.errors import (
-    CircuitOpen,
-    HiscoresBusy,
-    HiscoresUnavailable,
-    PlayerNotFound,
-)
+from hiscores.errors import CircuitOpen, HiscoresError, HiscoresUnavailable
 from hiscores.ratelimit import DEFAULT_KEY_PREFIX, locked_file, redis_client, replace_contents
 
 P = ParamSpec("P")
@@ -188,14 +186,15 @@ class Permit:
         """Run `fn` and report how it went."""
         try:
             result = fn(*args, **kwargs)
-        except (CircuitOpen, HiscoresBusy):
-            self.release()
-            raise
-        except PlayerNotFound:
-            self.succeeded()
-            raise
-        except HiscoresUnavailable:
-            self.failed()
+        except HiscoresError as error:
+            if not error.request_made:
+                self.release()
+            elif error.transient:
+                self.failed()
+            elif error.proves_up:
+                self.succeeded()
+            else:
+                self.release()
             raise
         except BaseException:
             self.release()
@@ -212,7 +211,8 @@ class Permit:
             self._breaker._record_failure(self.trial)
 
     def release(self) -> None:
-        """No request was made (or it failed for our own reasons): count nothing."""
+        """Count nothing: no request was made, it failed for our own reasons, or
+        its answer proves nothing about the service."""
         if self._claim() and self.trial is not None:
             self._breaker._release_trial(self.trial)
 
@@ -223,9 +223,9 @@ class Permit:
 
 @dataclass(frozen=True, slots=True)
 class _Admission:
-    admitted: bool
     trial: str | None = None
-    retry_at: float | None = None
+    # Set when the call is refused: the breaker's next trial.
+    refused_until: float | None = None
 
 
 class CircuitBreaker:
@@ -257,18 +257,19 @@ class CircuitBreaker:
 
         def change(record: _Record) -> tuple[_Record, _Admission]:
             if not record.is_open:
-                return record, _Admission(admitted=True)
+                return record, _Admission()
             assert record.retry_at is not None
             trial_running = record.trial is not None and (record.trial_until or 0) > now
             if now < record.retry_at or trial_running:
-                return record, _Admission(admitted=False, retry_at=record.retry_at)
+                return record, _Admission(refused_until=record.retry_at)
             trial = uuid.uuid4().hex
             until = now + self.trial_lease_seconds
-            return replace(record, trial=trial, trial_until=until), _Admission(True, trial)
+            return replace(record, trial=trial, trial_until=until), _Admission(trial=trial)
 
         admission = self._store.transact(change)
-        if not admission.admitted:
-            raise CircuitOpen(_open_message(admission.retry_at, now))
+        if admission.refused_until is not None:
+            until = admission.refused_until
+            raise CircuitOpen(_open_message(until, now), retry_at=until)
         return Permit(self, trial=admission.trial)
 
     def call(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -322,8 +323,8 @@ class CircuitBreaker:
         self._store.transact(change)
 
 
-def _open_message(retry_at: float | None, now: float) -> str:
-    if retry_at is None or retry_at <= now:
+def _open_message(retry_at: float, now: float) -> str:
+    if retry_at <= now:
         return "The hiscores circuit breaker is half-open and another call is its trial."
     return f"The hiscores circuit breaker is open; the next trial in {retry_at - now:.0f} s."
 

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from .errors import HiscoresRateLimited, HiscoresUnavailable, PlayerNotFound
+from .deadline import Deadline
+from .errors import DeadlineExceeded, HiscoresRateLimited, HiscoresUnavailable, PlayerNotFound
 from .modes import GameMode
 from .parser import MAX_BODY_BYTES, parse_csv, parse_json
 from .snapshot import Snapshot
@@ -51,13 +52,17 @@ class HiscoresClient:
             transport=transport,
         )
 
-    def fetch(self, username: str, mode: GameMode = GameMode.REGULAR) -> Snapshot:
-        """The player's hiscores on `mode`'s table, from the JSON endpoint."""
-        body = self._get(username, mode, "index_lite.json", "application/json")
+    def fetch(
+        self, username: str, mode: GameMode = GameMode.REGULAR, *, deadline: Deadline | None = None
+    ) -> Snapshot:
+        """The player's hiscores on `mode`'s table, from the JSON endpoint; within
+        `deadline`, if given, or `DeadlineExceeded`."""
+        body = self._get(username, mode, "index_lite.json", "application/json", deadline)
         try:
             return parse_json(body)
         except HiscoresUnavailable as exc:
-            raise HiscoresUnavailable(str(exc), status=200) from exc
+            exc.status = 200  # the parser knows no HTTP; its class says what went wrong
+            raise
 
     def fetch_csv(self, username: str, mode: GameMode = GameMode.REGULAR) -> Snapshot:
         """The same from the CSV endpoint; only known row layouts are read."""
@@ -65,7 +70,8 @@ class HiscoresClient:
         try:
             return parse_csv(body)
         except HiscoresUnavailable as exc:
-            raise HiscoresUnavailable(str(exc), status=200) from exc
+            exc.status = 200
+            raise
 
     def close(self) -> None:
         self._http.close()
@@ -81,20 +87,35 @@ class HiscoresClient:
         table = GameMode(mode).table
         return f"{self.base_url}/m={table}/{endpoint}?player={quote(username, safe='')}"
 
-    def _get(self, username: str, mode: GameMode, endpoint: str, accept: str) -> bytes:
+    def _get(
+        self,
+        username: str,
+        mode: GameMode,
+        endpoint: str,
+        accept: str,
+        deadline: Deadline | None = None,
+    ) -> bytes:
         try:
             name = clean(username)
         except InvalidUsername as exc:
             # No such name can be on the hiscores; asking would only spend the rate limit.
             raise PlayerNotFound(f"{username!r} cannot be an OSRS name: {exc}") from exc
         url = self.url(name, mode, endpoint)
+        timeout = self._http.timeout
+        if deadline is not None:
+            _check(deadline)
+            timeout = deadline.cap(timeout)
         try:
-            with self._http.stream("GET", url, headers={"Accept": accept}) as response:
+            with self._http.stream(
+                "GET", url, headers={"Accept": accept}, timeout=timeout
+            ) as response:
                 status = response.status_code
                 # Error bodies are never read: they are HTML, and could be any size.
-                body = _read_capped(response) if status == 200 else b""
+                body = _read_capped(response, deadline) if status == 200 else b""
                 location = response.headers.get("Location", "")
         except httpx.TimeoutException as exc:
+            if deadline is not None:
+                _check(deadline)
             raise HiscoresUnavailable(f"The hiscores timed out ({type(exc).__name__}).") from exc
         except httpx.HTTPError as exc:
             raise HiscoresUnavailable(f"The hiscores could not be reached: {exc!r}") from exc
@@ -103,9 +124,17 @@ class HiscoresClient:
         return body
 
 
-def _read_capped(response: httpx.Response) -> bytes:
+def _check(deadline: Deadline) -> None:
+    if deadline.expired:
+        raise DeadlineExceeded(f"The hiscores did not answer within {deadline.seconds:g} s.")
+
+
+def _read_capped(response: httpx.Response, deadline: Deadline | None) -> bytes:
     chunks, size = [], 0
     for chunk in response.iter_bytes():
+        # Each read has its own timeout: a body trickling in must still end in time.
+        if deadline is not None:
+            _check(deadline)
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise HiscoresUnavailable(

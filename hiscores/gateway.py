@@ -4,6 +4,8 @@ the request, whose outcome the breaker counts.
 The order matters: an open breaker answers `CircuitOpen` without spending a slot
 of the shared budget, and a caller that finds no slot within `max_wait` gets
 `HiscoresBusy` (no request made, nothing counted) instead of parking a worker.
+A caller with a `Deadline` (`hiscores.deadline`) waits for a slot no longer
+than what is left of it, and the request gets the rest.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from prometheus_client import Histogram
 from hiscores import detection
 from hiscores.breaker import get_breaker
 from hiscores.client import HiscoresClient, default_client
-from hiscores.errors import HiscoresBusy, HiscoresRateLimited, HiscoresUnavailable, PlayerNotFound
+from hiscores.deadline import Deadline
+from hiscores.errors import HiscoresBusy, HiscoresError
 from hiscores.modes import GameMode
 from hiscores.ratelimit import get_rate_limiter
 from hiscores.snapshot import Snapshot
@@ -28,7 +31,8 @@ DEFAULT_MAX_WAIT = 30.0
 # ones the breaker or the limiter stopped.
 REQUEST_SECONDS = Histogram(
     "osrsdiff_hiscores_request_duration_seconds",
-    "Time a hiscores request took, by how it ended (ok, not_found, throttled, unavailable, error).",
+    "Time a hiscores request took, by how it ended: ok, the error's outcome "
+    "(not_found, throttled, unavailable), or error (not a hiscores error).",
     ["outcome"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0),
 )
@@ -40,14 +44,8 @@ def _timed_request() -> Iterator[None]:
     try:
         yield
         outcome = "ok"
-    except PlayerNotFound:
-        outcome = "not_found"
-        raise
-    except HiscoresRateLimited:
-        outcome = "throttled"
-        raise
-    except HiscoresUnavailable:
-        outcome = "unavailable"
+    except HiscoresError as error:
+        outcome = error.outcome
         raise
     finally:
         REQUEST_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
@@ -59,12 +57,16 @@ def fetch(
     *,
     client: HiscoresClient | None = None,
     max_wait: float = DEFAULT_MAX_WAIT,
+    deadline: Deadline | None = None,
 ) -> Snapshot:
     """The player's hiscores on `mode`'s table, within the global rate limit.
 
     Raises `CircuitOpen` or `HiscoresBusy` when no request was made, and
-    otherwise what the client raises (`PlayerNotFound`, `HiscoresUnavailable`, ...).
+    otherwise what the client raises (`PlayerNotFound`, `HiscoresUnavailable`,
+    `DeadlineExceeded`, ...).
     """
+    if deadline is not None:
+        max_wait = min(max_wait, deadline.remaining())
     permit = get_breaker().admit()
     try:
         waited = get_rate_limiter().acquire(max_wait=max_wait)
@@ -76,7 +78,7 @@ def fetch(
         permit.release()
         raise HiscoresBusy(f"No hiscores request slot is free within {max_wait:g} s.")
     with _timed_request():
-        return permit.call((client or default_client()).fetch, username, mode)
+        return permit.call((client or default_client()).fetch, username, mode, deadline=deadline)
 
 
 def detect_mode(
@@ -84,10 +86,12 @@ def detect_mode(
     *,
     client: HiscoresClient | None = None,
     max_wait: float = DEFAULT_MAX_WAIT,
-) -> GameMode:
-    """The account's game mode, from which tables know it (one to four polite requests)."""
+    deadline: Deadline | None = None,
+) -> detection.Detection:
+    """The account's game mode and its table's snapshot, from which tables know it
+    (one to four polite requests, all within `deadline` if given)."""
 
     def polite_fetch(name: str, mode: GameMode) -> Snapshot:
-        return fetch(name, mode, client=client, max_wait=max_wait)
+        return fetch(name, mode, client=client, max_wait=max_wait, deadline=deadline)
 
     return detection.detect_mode(username, fetch=polite_fetch)

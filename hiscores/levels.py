@@ -1,4 +1,4 @@
-"""Levels from experience, as the game computes them (HISCORES.md, "Levels")."""
+"""Levels from experience, as the game computes them (docs/hiscores.md, "Levels")."""
 
 from __future__ import annotations
 

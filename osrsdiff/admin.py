@@ -1,32 +1,36 @@
 """The staff dashboard (`/admin/dashboard/`), added to the default admin site and
-linked from its index."""
+linked from its index; and the API keys, which staff see and revoke here."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils import timezone
+from rest_framework_api_key.models import APIKey
 
 from players.models import FetchOutcome
 
 from .dashboard import service_overview
+from .keys import key_revoke
+from .models import ApiKey
 
 
 def dashboard_view(request: HttpRequest) -> TemplateResponse:
     overview = service_overview(timezone.now())
     backlog, capacity = overview["backlog"], overview["capacity"]
+    fetches = overview["fetches_last_hour"]
+    rows = [(outcome, label, fetches[outcome]) for outcome, label in FetchOutcome.choices]
     context = {
         **admin.site.each_context(request),
         "title": "Service dashboard",
         "overview": overview,
-        "fetch_rows": [
-            (outcome, label, overview["fetches_last_hour"][outcome])
-            for outcome, label in FetchOutcome.choices
-        ],
+        # Deferrals made no request: shown apart, below the total they are not part of.
+        "fetch_rows": [row for row in rows if row[0] != FetchOutcome.DEFERRED],
+        "deferred_rows": [row for row in rows if row[0] == FetchOutcome.DEFERRED],
         "shown": {
             "most_overdue": duration(backlog["most_overdue_seconds"]),
             "clear": duration(backlog["clear_seconds"]),
@@ -71,3 +75,47 @@ def _with_dashboard(
 # a site subclass. The URLs are read later, when `osrsdiff.urls` is first loaded.
 admin.site.get_urls = _with_dashboard(admin.site.get_urls)
 admin.site.index_template = "admin/osrsdiff_index.html"
+
+
+# The library's own key model is not used (ours has an owner): hide its admin.
+admin.site.unregister(APIKey)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Every key of every user, read-only: keys are made by their owners (POST
+    /api/keys) and revoked, here as there, through `key_revoke`."""
+
+    list_display = ["prefix", "name", "owner", "created"]
+    list_filter = ["created"]
+    search_fields = ["name", "prefix", "owner__username"]
+    list_select_related = ["owner"]
+    fields = ["prefix", "name", "owner", "created"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # `revoke` says what it does
+        return actions
+
+    @admin.action(
+        description="Revoke the selected keys (they stop working at once)", permissions=["delete"]
+    )
+    def revoke(self, request, queryset) -> None:
+        count = len(queryset)
+        self.delete_queryset(request, queryset)
+        self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
+
+    def delete_model(self, request, obj: ApiKey) -> None:
+        key_revoke(api_key=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for api_key in queryset:
+            key_revoke(api_key=api_key, by=request.user)

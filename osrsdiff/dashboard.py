@@ -38,7 +38,9 @@ def service_overview(now: datetime) -> dict[str, Any]:
       `failing`, `not_found` (active or not).
     - `fetches_last_hour`: attempts started in (now - 1 h, now], one key per
       `FetchOutcome` value (`stored`, `unchanged`, `not_found`, `throttled`,
-      `unavailable`, `error`; 0 when none), and `total`.
+      `unavailable`, `deferred`, `error`; 0 when none), and `total`: every
+      attempt but the deferred ones, which made no request (breaker open, no
+      rate-limit slot) and are neither fetches nor failures.
     - `backlog`: `overdue` (active players due and not held by a fetch in
       flight), `in_flight` (held by a queued or running fetch),
       `most_overdue_seconds` (None when nobody is due), `overdue_over_1_minute`,
@@ -95,7 +97,7 @@ def _fetches_since(start: datetime, end: datetime) -> dict[str, int]:
     )
     counts = dict.fromkeys(FetchOutcome.values, 0)
     counts.update(dict(rows))
-    counts["total"] = sum(counts.values())
+    counts["total"] = sum(n for outcome, n in counts.items() if outcome != FetchOutcome.DEFERRED)
     return counts
 
 

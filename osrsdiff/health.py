@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from api.handlers import error_response
+
 from .celery import app as celery_app
-from .errors import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,15 @@ def _broker_error() -> str | None:
     return None
 
 
+def _is_staff(request) -> bool:
+    """Staff signed in (the admin's session). With the database down no one can be
+    told apart, so no one is."""
+    try:
+        return request.user.is_staff
+    except DatabaseError:
+        return False
+
+
 @require_GET
 def ready(request):
     problems = {
@@ -48,5 +58,8 @@ def ready(request):
     }
     if problems:
         logger.warning("not ready", extra={"problems": problems})
-        return error_response(503, "service_unavailable", "A dependency is unavailable.", problems)
+        # The reasons can name hosts, ports and users: only staff see them (the
+        # log has them); anyone else learns which component is down, nothing more.
+        details = problems if _is_staff(request) else dict.fromkeys(problems, "unavailable")
+        return error_response(503, "service_unavailable", "A dependency is unavailable.", details)
     return JsonResponse({"status": "ready", "database": "ok", "broker": "ok"})

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 from datetime import UTC, datetime
 
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "request_id", default=None
-)
+from api.request_id import request_id_var
 
 # Attributes every LogRecord has; anything else was passed in `extra` and is logged.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}

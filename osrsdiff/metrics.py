@@ -42,9 +42,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from rest_framework.exceptions import APIException
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from api.handlers import error_response
+
 from .celery import app as celery_app
 from .dashboard import service_overview
-from .errors import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,8 @@ def _overview_metrics(overview: dict) -> Iterator[Metric]:
     )
     yield _labelled(
         "osrsdiff_fetches_last_hour",
-        "Fetch attempts started in the last hour, by outcome, on every worker and host.",
+        "Fetch attempts started in the last hour, by outcome, on every worker and host "
+        "(deferred: no request was made, which is no failure).",
         "outcome",
         ((k, v) for k, v in overview["fetches_last_hour"].items() if k != "total"),
     )

@@ -1,4 +1,4 @@
-"""Request ids and the request log."""
+"""Request ids, the request log, and the bounds of what a request may carry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import re
 import time
 import uuid
 
-from .logging import request_id_var
+from django.conf import settings
+
+from api.handlers import error_response
+from api.request_id import request_id_var
+
 from .metrics import observe_request
 
 logger = logging.getLogger("osrsdiff.request")
@@ -51,3 +55,44 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+def declared_body_length(request) -> int:
+    # What WSGIRequest reads, no more: a malformed length reads nothing.
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+class RequestBoundsMiddleware:
+    """Refuses a request too long to serve, in the error body, before anything reads
+    it: a path and query over MAX_REQUEST_URI_LENGTH (414), or a body declared over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (413). Django checks that size only where it reads
+    the body itself; DRF's parsers read the stream and would take any length.
+
+    A request this long is refused before routing, so it gets the error body
+    wherever it was sent, not only under /api/."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        uri_length = len(request.get_full_path())
+        if uri_length > settings.MAX_REQUEST_URI_LENGTH:
+            return error_response(
+                414,
+                "uri_too_long",
+                "The URL is too long.",
+                {"length": uri_length, "max_length": settings.MAX_REQUEST_URI_LENGTH},
+            )
+        body_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body_length = declared_body_length(request)
+        if body_limit is not None and body_length > body_limit:
+            return error_response(
+                413,
+                "payload_too_large",
+                "The request body is too large.",
+                {"length": body_length, "max_length": body_limit},
+            )
+        return self.get_response(request)

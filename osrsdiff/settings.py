@@ -48,8 +48,42 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
-# How many proxies stand in front of gunicorn: throttles key on the client address.
+# How many proxies of yours stand in front of gunicorn; 0 ignores X-Forwarded-For.
+# Throttles and the login lockout key on the address it gives (api.addresses).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# --- HTTPS (docs/operations.md, "Deploying") --------------------------------------
+# Production (PostgreSQL or Redis, DEBUG off) is served over HTTPS only, behind a
+# proxy that terminates TLS; the embedded default and DEBUG serve plain
+# http://localhost. Each setting can still be set on its own.
+HTTPS_ONLY = not (EMBEDDED or DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS_ONLY)
+# Health probes come from inside the network, straight to gunicorn, without TLS.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$"]
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS_ONLY)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS_ONLY)
+# Browsers then refuse plain HTTP for a year, on every subdomain too, and the host
+# may be submitted to their preload lists: hard to undo, so start lower (3600)
+# while first trying HTTPS out.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS_ONLY)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS_ONLY)
+# The header in which the TLS proxy says "https" (e.g. X-Forwarded-Proto). Set it
+# only if that proxy always sets the header: a client could send it too.
+_ssl_header = env("SECURE_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _ssl_header.upper().replace("-", "_"), "https") if _ssl_header else None
+)
+
+# --- Request bounds (docs/operations.md, "Request limits") --------------------------
+# Anything longer is refused in the error body (osrsdiff.middleware): 414 for the
+# path and query, 413 for the body. The longest valid URL (stats of 50 names, every
+# space escaped) is under 1.5 KB; gunicorn.conf.py lets 8 KB through to Django.
+MAX_REQUEST_URI_LENGTH = env.int("MAX_REQUEST_URI_LENGTH", default=4096)
+# Django checks this only where it reads the body itself; DRF's parsers do not.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=262_144)
+# Arrays and objects inside one another; the API's bodies need three levels at most.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -64,6 +98,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "rest_framework_api_key",
     "osrsdiff",
     "hiscores",
     "players",
@@ -73,6 +109,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "osrsdiff.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body; its refusals still get the security headers.
+    "osrsdiff.middleware.RequestBoundsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,11 +118,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused admin login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "osrsdiff.urls"
 WSGI_APPLICATION = "osrsdiff.wsgi.application"
-# API paths have no trailing slash (API.md); never redirect them.
+# API paths have no trailing slash (docs/api.md); never redirect them.
 APPEND_SLASH = False
 
 TEMPLATES = [
@@ -169,20 +209,52 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# The first superuser `ensure_admin` creates: a name that is not guessed first.
+ADMIN_USERNAME = env("ADMIN_USERNAME", default="admin")
+
+# Brute force (osrsdiff.lockout): after LOGIN_FAILURE_LIMIT failed logins for one
+# username, or from one client address, within LOGIN_LOCKOUT_MINUTES, django-axes
+# refuses that username or address on /api/auth/login and /admin/login, before any
+# password is checked, until the oldest counted failure is that old.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "api.addresses.client_address"
+AXES_LOCKOUT_CALLABLE = "osrsdiff.lockout.lockout_page"
+# Failures made while locked out do not push the end further: Retry-After holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success must not wipe the failures: it would wipe those of its address too,
+# so an attacker with an account of their own could reset the count at will.
+AXES_RESET_ON_SUCCESS = False
+# Successful logins are not recorded: nothing reads them, nothing would prune them.
+AXES_DISABLE_ACCESS_LOG = True
+
+# API keys (osrsdiff.keys): requests a key may make, and keys a user may hold.
+API_KEY_THROTTLE_RATE = env("API_KEY_THROTTLE_RATE", default="600/min")
+API_KEYS_PER_USER = env.int("API_KEYS_PER_USER", default=10)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "osrsdiff.keys.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # A view that sets its own throttle_classes keeps this one by adding to it.
+    "DEFAULT_THROTTLE_CLASSES": ["osrsdiff.keys.ApiKeyThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "osrsdiff.errors.api_exception_handler",
-    "NUM_PROXIES": NUM_PROXIES or None,
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ContractSchema",
+    "EXCEPTION_HANDLER": "api.handlers.api_exception_handler",
+    # DRF's own get_ident agrees with api.addresses (None would trust the whole header).
+    "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -197,8 +269,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Sessions only serve the admin's charts; API clients use Bearer tokens.
-    "AUTHENTICATION_WHITELIST": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    # Sessions only serve the admin's charts; API clients use Bearer tokens or keys.
+    "AUTHENTICATION_WHITELIST": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "osrsdiff.keys.ApiKeyAuthentication",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------
@@ -233,7 +308,8 @@ CELERY_TASK_ROUTES = {
     "players.tasks.fetch_players": {"queue": "fetch"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's, touching a heartbeat file for the healthcheck (osrsdiff.beat).
+CELERY_BEAT_SCHEDULER = "osrsdiff.beat:HeartbeatScheduler"
 
 # --- The OSRS hiscores ----------------------------------------------------------
 OSRS_HISCORES_BASE_URL = env("OSRS_HISCORES_BASE_URL", default="https://secure.runescape.com")
@@ -262,6 +338,18 @@ SCHEDULER_TICK_SECONDS = env.float("SCHEDULER_TICK_SECONDS", default=5.0)
 FETCH_INTERVAL_MIN_MINUTES = env.int("FETCH_INTERVAL_MIN_MINUTES", default=5)
 FETCH_INTERVAL_MAX_MINUTES = env.int("FETCH_INTERVAL_MAX_MINUTES", default=10080)
 FETCH_ATTEMPT_RETENTION_DAYS = env.int("FETCH_ATTEMPT_RETENTION_DAYS", default=30)
+
+# --- What users may ask of the players API (docs/api.md, "Players") -------------------
+# Players one user may add in 24 hours (staff are not held to it), and add
+# requests and manual fetches per user: each spends the shared hiscores budget.
+PLAYER_ADD_DAILY_QUOTA = env.int("PLAYER_ADD_DAILY_QUOTA", default=50)
+PLAYER_ADD_THROTTLE_RATE = env("PLAYER_ADD_THROTTLE_RATE", default="5/min")
+PLAYER_FETCH_THROTTLE_RATE = env("PLAYER_FETCH_THROTTLE_RATE", default="30/hour")
+# All an add may spend on the hiscores (the wait for a slot, detection's requests
+# and their timeouts): well under gunicorn's `timeout` (gunicorn.conf.py).
+PLAYER_ADD_DEADLINE_SECONDS = env.float("PLAYER_ADD_DEADLINE_SECONDS", default=10.0)
+# The most rows one page of a list may ask for (`?limit=`).
+PAGE_MAX_LIMIT = env.int("PAGE_MAX_LIMIT", default=200)
 
 # --- Operations -----------------------------------------------------------------
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
@@ -301,5 +389,7 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # One line per hiscores call is ours (players.recording), with the outcome.
         "httpx": {"level": "WARNING"},
+        # django-axes says INFO at every start and every failed login; lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -1,10 +1,15 @@
-"""The admin for staff, tuned for big tables: nothing here counts the whole history."""
+"""The admin for staff, tuned for big tables: nothing here counts the whole history.
+
+It writes as the API does, through the services in `players.tracking`: adding a
+player is `player_track`, saving one is `player_update`, deleting is `player_untrack`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.urls import reverse
@@ -13,11 +18,20 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from hiscores import catalogue
-from hiscores.models import HiscoreRecord
+from hiscores.modes import GameMode
+from hiscores.usernames import InvalidUsername
 
-from .errors import FetchedTooRecently, QueueUnavailable
+from .errors import (
+    FetchedTooRecently,
+    HiscoresUnreachable,
+    IntervalOutOfBounds,
+    PlayerAlreadyTracked,
+    PlayerNotOnHiscores,
+    QueueUnavailable,
+)
 from .models import FetchAttempt, Player
-from .tracking import player_fetch_now, player_update
+from .records import HiscoreRecord
+from .tracking import DETECT, player_fetch_now, player_track, player_untrack, player_update
 
 RECENT_RECORDS = 10
 RECENT_ATTEMPTS = 20
@@ -43,6 +57,71 @@ class BigTableAdmin(admin.ModelAdmin):
     list_per_page = 50
 
 
+class PlayerAddForm(forms.ModelForm):
+    """Adds a player by calling `player_track` while the form validates: what the
+    service refuses (a bad name, a name already tracked, one not on the hiscores,
+    the hiscores down) is known only by asking, and so becomes a form error
+    instead of a 500."""
+
+    game_mode = forms.ChoiceField(
+        choices=[*GameMode.choices, (DETECT, "Detect from the hiscores")],
+        initial=GameMode.REGULAR,
+        help_text="Detect asks up to four hiscores tables which ones know the account.",
+    )
+
+    # Who adds: PlayerAdmin.get_form sets it to the staff member asking.
+    added_by = None
+
+    class Meta:
+        model = Player
+        fields = ["username", "game_mode", "fetch_interval_minutes"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.instance = player_track(**data, added_by=self.added_by)
+        except InvalidUsername as exc:
+            self.add_error("username", str(exc))
+        except (PlayerAlreadyTracked, PlayerNotOnHiscores) as exc:
+            self.add_error("username", str(exc.detail))
+        except IntervalOutOfBounds as exc:
+            self.add_error("fetch_interval_minutes", exc.details["fetch_interval_minutes"])
+        except HiscoresUnreachable as exc:
+            self.add_error(None, f"{exc.detail} ({exc.details['reason']})")
+        return data
+
+    def _post_clean(self) -> None:
+        # `player_track` is this form's model validation, and has saved the player;
+        # the model alone would also refuse the "detect" choice.
+        pass
+
+
+class PlayerChangeForm(forms.ModelForm):
+    """Changes the schedule by calling `player_update` while the form validates,
+    as the add form tracks: the service checks the interval, and what it refuses
+    becomes a form error. (The instance still holds the stored values here, which
+    the service compares with the new ones to reschedule.)"""
+
+    class Meta:
+        model = Player
+        fields = ["is_active", "fetch_interval_minutes"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.instance = player_update(player=self.instance, **data)
+        except IntervalOutOfBounds as exc:
+            self.add_error("fetch_interval_minutes", exc.details["fetch_interval_minutes"])
+        return data
+
+    def _post_clean(self) -> None:
+        pass  # `player_update` has validated and saved.
+
+
 @admin.register(Player)
 class PlayerAdmin(admin.ModelAdmin):
     list_display = [
@@ -60,9 +139,29 @@ class PlayerAdmin(admin.ModelAdmin):
     list_select_related = ["latest_record"]
     show_full_result_count = False
     actions = ["fetch_now", "activate", "deactivate"]
+    form = PlayerChangeForm
+    add_form = PlayerAddForm
+    add_fieldsets = [(None, {"fields": ["username", "game_mode", "fetch_interval_minutes"]})]
+    # Once added, staff change the schedule; the rest is the scheduler's and the
+    # fetches' to write (the claim, the status, the latest record).
+    fieldsets = [
+        (None, {"fields": ["username", "username_key", "game_mode", "created_at"]}),
+        (
+            "Schedule",
+            {"fields": ["is_active", "fetch_interval_minutes", "next_fetch_at", "last_fetched"]},
+        ),
+        (
+            "Fetches",
+            {"fields": ["status", "failure_count", "fetch_claimed_until", "last_changed_at"]},
+        ),
+        (None, {"fields": ["recent_records", "recent_fetch_attempts"]}),
+    ]
     readonly_fields = [
+        "username",
         "username_key",
+        "game_mode",
         "created_at",
+        "next_fetch_at",
         "last_fetched",
         "last_changed_at",
         "status",
@@ -71,7 +170,35 @@ class PlayerAdmin(admin.ModelAdmin):
         "recent_records",
         "recent_fetch_attempts",
     ]
-    exclude = ["latest_record"]
+
+    def get_fieldsets(self, request, obj=None):
+        return self.fieldsets if obj else self.add_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, form=self.add_form, **kwargs)
+        form.added_by = request.user  # the class is made for this request
+        return form
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # Not in the admin's usual request-wide transaction: `player_track` waits
+        # for the hiscores (seconds) and commits on its own, and a transaction held
+        # open meanwhile would hold SQLite's write lock from every worker.
+        return self._changeform_view(request, None, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        pass  # Both forms have written through the services while validating.
+
+    def delete_model(self, request, obj):
+        player_untrack(player=obj)
+
+    def delete_queryset(self, request, queryset):
+        for player in queryset:
+            player_untrack(player=player)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:

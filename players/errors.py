@@ -1,67 +1,26 @@
-"""API errors: each carries the contract's `error_code` (API.md, "Errors").
-
-The generic ones live here, in the lowest app that serves an API, so `players`
-and `progress` can raise them without importing the project package;
-`osrsdiff.errors.api_exception_handler` turns any of them into the error body.
-"""
+"""The API errors the players app raises: each subclasses one of the contract's
+generic errors (`api.errors`) with a code of its own (docs/api.md)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from rest_framework import exceptions, status
-
-
-class ApiError(exceptions.APIException):
-    """An error with a stable `error_code` and optional details."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    error_code = "bad_request"
-    default_detail = "The request is not valid."
-
-    def __init__(self, message: str | None = None, *, details: Any = None):
-        super().__init__(message or self.default_detail)
-        self.details = details
+from api.errors import (
+    BadGateway,
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unprocessable,
+)
 
 
-class Conflict(ApiError):
-    status_code = status.HTTP_409_CONFLICT
-    error_code = "conflict"
-    default_detail = "The request conflicts with what is stored."
+class PlayerNotTracked(NotFound):
+    error_code = "player_not_found"
+    default_detail = "No tracked player has that name."
 
 
-class Unprocessable(ApiError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    error_code = "validation_error"
-    default_detail = "A field is not valid."
-
-
-class NotFound(ApiError):
-    status_code = status.HTTP_404_NOT_FOUND
-    error_code = "not_found"
-    default_detail = "Not found."
-
-
-class BadGateway(ApiError):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    error_code = "hiscores_unavailable"
-    default_detail = "The OSRS hiscores are unavailable; try again later."
-
-
-class ServiceUnavailable(ApiError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    error_code = "service_unavailable"
-    default_detail = "A service this request needs is unavailable."
-
-
-class TooManyRequests(ApiError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    error_code = "throttled"
-    default_detail = "Too many requests."
-
-    def __init__(self, message: str | None = None, *, retry_after: int, details: Any = None):
-        super().__init__(message, details=details)
-        self.retry_after = max(1, int(retry_after))
+class NoRecords(NotFound):
+    error_code = "no_records"
+    default_detail = "This player has no hiscores record yet."
 
 
 # --- tracking ---------------------------------------------------------------
@@ -72,6 +31,15 @@ class PlayerAlreadyTracked(Conflict):
     default_detail = "That player is already tracked."
 
 
+class IntervalOutOfBounds(Unprocessable):
+    """A bad `fetch_interval_minutes`, reported as a bad field is."""
+
+    default_detail = "Some fields are not valid."
+
+    def __init__(self, message: str):
+        super().__init__(details={"fetch_interval_minutes": [message]})
+
+
 class PlayerNotOnHiscores(Unprocessable):
     error_code = "player_not_on_hiscores"
     default_detail = "No player by that name is on the hiscores."
@@ -79,6 +47,12 @@ class PlayerNotOnHiscores(Unprocessable):
 
 class HiscoresUnreachable(BadGateway):
     error_code = "hiscores_unavailable"
+    default_detail = "The OSRS hiscores are unavailable; try again later."
+
+
+class AddQuotaReached(TooManyRequests):
+    error_code = "add_quota_reached"
+    default_detail = "You have added as many players as a day allows."
 
 
 class FetchedTooRecently(TooManyRequests):

@@ -1,14 +1,17 @@
-"""Who is tracked, and when they are fetched next."""
+"""Who is tracked, and when they are fetched next (their history is `records.py`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from hiscores.models import HiscoreRecord
+from hiscores.errors import Outcome
 from hiscores.modes import GameMode
+
+from .records import HiscoreRecord
 
 DEFAULT_FETCH_INTERVAL_MINUTES = 60
 
@@ -45,7 +48,7 @@ class Player(models.Model):
     last_fetched = models.DateTimeField(null=True, blank=True)
     last_changed_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
-    # Bounds (FETCH_INTERVAL_MIN/MAX_MINUTES) are checked where input arrives.
+    # Bounds (FETCH_INTERVAL_MIN/MAX_MINUTES): the tracking services check them.
     fetch_interval_minutes = models.PositiveIntegerField(default=DEFAULT_FETCH_INTERVAL_MINUTES)
     next_fetch_at = models.DateTimeField()
     # Set by the scheduler when it enqueues a fetch; a fetch that dies leaves it
@@ -55,6 +58,15 @@ class Player(models.Model):
     failure_count = models.PositiveIntegerField(default=0)
     latest_record = models.ForeignKey(
         HiscoreRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who added the player: what the daily add quota counts (players.tracking).
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = PlayerQuerySet.as_manager()
@@ -75,11 +87,17 @@ class Player(models.Model):
 
 
 class FetchOutcome(models.TextChoices):
+    """How a fetch ended. The hiscores' errors name theirs (`hiscores.errors.Outcome`);
+    the others are ours: what the answer changed, or a fault on our side."""
+
     STORED = "stored", "Stored a new record"
     UNCHANGED = "unchanged", "Unchanged"
-    NOT_FOUND = "not_found", "Not found"
-    THROTTLED = "throttled", "Throttled"
-    UNAVAILABLE = "unavailable", "Unavailable"
+    NOT_FOUND = Outcome.NOT_FOUND.value, "Not found"
+    THROTTLED = Outcome.THROTTLED.value, "Throttled"
+    UNAVAILABLE = Outcome.UNAVAILABLE.value, "Unavailable"
+    # No request was made (breaker open, no rate-limit slot): not a failure.
+    DEFERRED = Outcome.DEFERRED.value, "Deferred (no request made)"
+    # Something of ours broke (a bug, the database): the player backs off as on a failure.
     ERROR = "error", "Error"
 
 

@@ -1,21 +1,29 @@
-"""Turning one hiscores answer into stored history: the single place records are written."""
+"""Turning hiscores answers into stored history: the single place records are written."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from prometheus_client import Counter
 
-from hiscores.errors import HiscoresError, HiscoresRateLimited, PlayerNotFound
-from hiscores.models import HiscoreRecord
+from hiscores.errors import HiscoresError
 from hiscores.snapshot import Snapshot
 from hiscores.usernames import InvalidUsername, normalise
 
 from .models import FetchAttempt, FetchOutcome, Player, PlayerStatus
+from .records import HiscoreRecord, record_fields
+from .signals import record_written
 
 logger = logging.getLogger(__name__)
 
@@ -27,73 +35,139 @@ for _outcome in FetchOutcome.values:
     FETCH_ATTEMPTS.labels(outcome=_outcome)  # every outcome is exported, from 0
 
 
-def _outcome_of(error: HiscoresError) -> FetchOutcome:
-    if isinstance(error, PlayerNotFound):
-        return FetchOutcome.NOT_FOUND
-    if isinstance(error, HiscoresRateLimited):
-        return FetchOutcome.THROTTLED
-    return FetchOutcome.UNAVAILABLE
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the hiscores answered for one player, waiting to be recorded."""
 
-
-# What a successful fetch changes on the player.
-_WRITTEN_ON_SUCCESS = (
-    "username",
-    "latest_record",
-    "last_fetched",
-    "last_changed_at",
-    "status",
-    "failure_count",
-    "next_fetch_at",
-    "fetch_claimed_until",
-)
-
-_RECORD_JSON = ("skills_data", "bosses_data", "activities_data")
+    player_id: int
+    snapshot: Snapshot
+    started_at: datetime
+    finished_at: datetime
 
 
 def fetch_record_success(
     *, player_id: int, snapshot: Snapshot, started_at: datetime
 ) -> FetchOutcome | None:
-    """Store what a fetch returned, in one transaction with the player locked.
+    """`fetch_record_successes` for one answer. Returns its outcome, or None when
+    the player was deleted meanwhile (nothing is written then)."""
+    answer = Answer(player_id, snapshot, started_at, finished_at=timezone.now())
+    return fetch_record_successes([answer]).get(player_id)
+
+
+def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]:
+    """Store what a batch of fetches returned, in one transaction with their players
+    locked: one locking select, then one statement per kind of write, however many
+    players the batch holds.
 
     A new record is written only when a value changed since the latest one, so a
-    repeated or redelivered fetch stores nothing twice. Returns the outcome, or
-    None when the player was deleted meanwhile (nothing is written then).
+    repeated or redelivered fetch stores nothing twice, and an unchanged fetch
+    only moves timestamps. Returns each recorded player's outcome; players deleted
+    meanwhile are left out, and nothing is written for them.
     """
+    by_player = {answer.player_id: answer for answer in answers}
+    # Building and hashing the JSON needs no lock: done before taking any.
+    fields = {player_id: record_fields(a.snapshot) for player_id, a in by_player.items()}
     with transaction.atomic():
-        # One query locks the player and reads its latest record's digest.
-        player = (
-            Player.objects.select_for_update(of=("self",))
-            .select_related("latest_record")
-            .defer(*(f"latest_record__{name}" for name in _RECORD_JSON))
-            .filter(pk=player_id)
-            .first()
-        )
-        if player is None:
-            return None
+        players = _locked_with_latest_digest(list(by_player))
         now = timezone.now()
-        fields = snapshot.record_fields()
-        latest = player.latest_record
-        if latest is not None and latest.values_digest == fields["values_digest"]:
-            # Ranks drift while a player is idle; they alone are no reason for a row.
-            HiscoreRecord.objects.filter(pk=latest.pk).update(last_checked_at=now)
-            outcome = FetchOutcome.UNCHANGED
-        else:
-            player.latest_record = HiscoreRecord.objects.create(
-                player=player, fetched_at=now, last_checked_at=now, **fields
+        outcomes: dict[int, FetchOutcome] = {}
+        written: list[HiscoreRecord] = []
+        confirmed: list[int] = []  # latest records the fetch found unchanged
+        attempts: list[FetchAttempt] = []
+        # The player columns whose new value differs from player to player.
+        varying: dict[str, dict[int, Any]] = defaultdict(dict)
+        for player_id, answer in by_player.items():
+            player = players.get(player_id)
+            if player is None:
+                continue
+            fetched, latest = fields[player_id], player.latest_record
+            if latest is not None and latest.values_digest == fetched["values_digest"]:
+                # Ranks drift while a player is idle; they alone are no reason for a row.
+                confirmed.append(latest.pk)
+                outcome = FetchOutcome.UNCHANGED
+            else:
+                written.append(
+                    HiscoreRecord(
+                        player_id=player_id, fetched_at=now, last_checked_at=now, **fetched
+                    )
+                )
+                varying["last_changed_at"][player_id] = now
+                outcome = FetchOutcome.STORED
+            varying["next_fetch_at"][player_id] = now + player.fetch_interval
+            if name := _hiscores_spelling(answer.snapshot, player):
+                varying["username"][player_id] = name
+            outcomes[player_id] = outcome
+            attempts.append(
+                _attempt(player_id, outcome, answer.started_at, answer.finished_at, status=200)
             )
-            player.last_changed_at = now
-            outcome = FetchOutcome.STORED
-        player.last_fetched = now
-        player.status = PlayerStatus.OK
-        player.failure_count = 0
-        player.next_fetch_at = now + player.fetch_interval
-        player.fetch_claimed_until = None
-        if snapshot.display_name and _same_name(snapshot.display_name, player.username_key):
-            # Keep the capitalisation the hiscores use.
-            player.username = snapshot.display_name
-        player.save(update_fields=_WRITTEN_ON_SUCCESS)
-        _log_attempt(player, outcome, started_at, now, status=200)
-    return outcome
+        if not outcomes:
+            return outcomes
+        _insert(written)
+        if confirmed:
+            HiscoreRecord.objects.filter(pk__in=confirmed).update(last_checked_at=now)
+        columns = {
+            column: _per_player(column, values, rows=len(outcomes))
+            for column, values in varying.items()
+        }
+        if written:
+            # The record written for the player just now (one per player and moment),
+            # else the one it had: the same small statement for any batch.
+            just_written = HiscoreRecord.objects.filter(player=OuterRef("pk"), fetched_at=now)
+            columns["latest_record"] = Coalesce(
+                Subquery(just_written.values("pk")), F("latest_record")
+            )
+        Player.objects.filter(pk__in=list(outcomes)).update(
+            last_fetched=now,
+            status=PlayerStatus.OK,
+            failure_count=0,
+            fetch_claimed_until=None,
+            **columns,
+        )
+        _log_attempts(attempts)
+        if written:
+            # Robust: the records are committed, whatever a receiver does.
+            transaction.on_commit(
+                partial(record_written.send, sender=HiscoreRecord, records=written), robust=True
+            )
+    return outcomes
+
+
+def _insert(records: list[HiscoreRecord]) -> None:
+    """`bulk_create` (ids set, on PostgreSQL and SQLite) as one INSERT ... VALUES.
+    Given many rows, Django sends PostgreSQL each column as one array (UNNEST), and
+    quoting every JSON document into an array literal costs more than all of a
+    batch's other statements together (bench/collection.py). A value given as an
+    expression keeps it to VALUES; the attribute gets its plain value back."""
+    if not records:
+        return
+    first = records[0]
+    moment = first.last_checked_at
+    first.last_checked_at = Value(moment, output_field=DateTimeField())
+    try:
+        HiscoreRecord.objects.bulk_create(records)
+    finally:
+        first.last_checked_at = moment
+
+
+def _locked_with_latest_digest(player_ids: list[int]) -> dict[int, Player]:
+    """The players, locked in id order (so two batches never wait on each other in
+    a cycle), with their latest record's digest: one query."""
+    locked = (
+        Player.objects.select_for_update(of=("self",))
+        .select_related("latest_record")
+        .only("username", "username_key", "fetch_interval_minutes", "latest_record__values_digest")
+        .filter(pk__in=player_ids)
+        .order_by("pk")
+    )
+    return {player.pk: player for player in locked}
+
+
+def _hiscores_spelling(snapshot: Snapshot, player: Player) -> str | None:
+    """The capitalisation the hiscores use for the player's name, when it differs from ours."""
+    name = snapshot.display_name
+    if name and name != player.username and _same_name(name, player.username_key):
+        return name
+    return None
 
 
 def _same_name(display_name: str, key: str) -> bool:
@@ -103,67 +177,123 @@ def _same_name(display_name: str, key: str) -> bool:
         return False
 
 
+def _per_player(column: str, values: dict[int, Any], *, rows: int) -> Any:
+    """A column's new values in one multi-row UPDATE: a plain value when every row
+    gets the same one, else a CASE with one branch per distinct value (rows not
+    named keep theirs)."""
+    players_by_value: dict[Any, list[int]] = defaultdict(list)
+    for player_id, value in values.items():
+        players_by_value[value].append(player_id)
+    if len(values) == rows and len(players_by_value) == 1:
+        return next(iter(players_by_value))
+    field = Player._meta.get_field(column)
+    case = Case(
+        *(
+            When(pk__in=player_ids, then=Value(value, output_field=field))
+            for value, player_ids in players_by_value.items()
+        ),
+        default=F(column),
+        output_field=field,
+    )
+    if connection.features.requires_casted_case_in_updates:
+        # PostgreSQL types a CASE of parameters only when told (so does bulk_update).
+        return Cast(case, output_field=field)
+    return case
+
+
 def fetch_record_failure(
     *, player_id: int, error: HiscoresError, started_at: datetime, final: bool
 ) -> FetchOutcome | None:
-    """Log a failed fetch. When `final` (no retry follows) also update the player:
-    a 404 marks it not found and backs off for hours (a rename or a ban; it
-    recovers when the name answers again), anything else marks it failing and
-    reschedules it."""
+    """Log a fetch the hiscores failed, under the error's outcome. When `final` (no
+    retry follows) also update the player: a 404 marks it not found and backs off
+    for hours (a rename or a ban; it recovers when the name answers again),
+    anything else marks it failing and reschedules it."""
     with transaction.atomic():
-        player = Player.objects.select_for_update().filter(pk=player_id).first()
+        player = _locked(player_id)
         if player is None:
             return None
         now = timezone.now()
-        outcome = _outcome_of(error)
-        if final:
+        outcome = FetchOutcome(error.outcome)
+        if final and outcome == FetchOutcome.NOT_FOUND:
+            player.status = PlayerStatus.NOT_FOUND
+            player.next_fetch_at = now + timedelta(hours=settings.NOT_FOUND_BACKOFF_HOURS)
             player.fetch_claimed_until = None
-            if isinstance(error, PlayerNotFound):
-                player.status = PlayerStatus.NOT_FOUND
-                player.next_fetch_at = now + timedelta(hours=settings.NOT_FOUND_BACKOFF_HOURS)
-            else:
-                player.status = PlayerStatus.FAILING
-                player.failure_count += 1
-                player.next_fetch_at = now + _failure_backoff(player)
-            player.save(
-                update_fields=["status", "failure_count", "next_fetch_at", "fetch_claimed_until"]
-            )
-        _log_attempt(player, outcome, started_at, now, status=error.status, message=str(error))
+            player.save(update_fields=["status", "next_fetch_at", "fetch_claimed_until"])
+        elif final:
+            _give_up(player, now)
+        _log_attempts(
+            [_attempt(player.pk, outcome, started_at, now, status=error.status, message=str(error))]
+        )
     return outcome
 
 
-def fetch_defer(*, player_id: int, until: datetime, reason: str) -> None:
-    """Put a fetch off without calling out (the breaker is open): the player keeps
-    its status and is due again at `until`."""
-    now = timezone.now()
-    Player.objects.filter(pk=player_id).update(next_fetch_at=until, fetch_claimed_until=None)
-    player = Player.objects.filter(pk=player_id).first()
-    if player is not None:
-        _log_attempt(player, FetchOutcome.UNAVAILABLE, now, now, status=None, message=reason)
+def fetch_record_error(
+    *, player_id: int, error: Exception, started_at: datetime
+) -> FetchOutcome | None:
+    """Log a fetch that broke on our side (a bug, the database) as ERROR and give
+    the player up as after failed retries: the lease is freed, and the backoff keeps
+    a fault that repeats from spending a request every scheduler tick."""
+    with transaction.atomic():
+        player = _locked(player_id)
+        if player is None:
+            return None
+        now = timezone.now()
+        _give_up(player, now)
+        message = f"{type(error).__name__}: {error}"
+        _log_attempts(
+            [_attempt(player.pk, FetchOutcome.ERROR, started_at, now, status=None, message=message)]
+        )
+    return FetchOutcome.ERROR
 
 
-def fetch_release(*, player_id: int) -> None:
-    """Give a claimed player back to the scheduler untouched (no limiter slot soon)."""
-    Player.objects.filter(pk=player_id).update(fetch_claimed_until=None)
+def fetch_defer(
+    *, player_id: int, error: HiscoresError, started_at: datetime
+) -> FetchOutcome | None:
+    """Log a fetch that made no request (the breaker is open, or no rate-limit slot
+    came soon) as DEFERRED and free the lease. The player keeps its status and is
+    due again at the error's `retry_at`, or as it was (keeping its place in line)."""
+    with transaction.atomic():
+        player = _locked(player_id)
+        if player is None:
+            return None
+        now = timezone.now()
+        if error.retry_at is not None:
+            player.next_fetch_at = max(now, datetime.fromtimestamp(error.retry_at, tz=UTC))
+        player.fetch_claimed_until = None
+        player.save(update_fields=["next_fetch_at", "fetch_claimed_until"])
+        attempt = _attempt(
+            player.pk, FetchOutcome.DEFERRED, started_at, now, status=None, message=str(error)
+        )
+        _log_attempts([attempt])
+    return FetchOutcome.DEFERRED
 
 
-def _failure_backoff(player: Player) -> timedelta:
-    # Grows with consecutive failures, never beyond the player's own interval.
+def _locked(player_id: int) -> Player | None:
+    return Player.objects.select_for_update().filter(pk=player_id).first()
+
+
+def _give_up(player: Player, now: datetime) -> None:
+    """Mark the player failing, free its lease and try again after a backoff that
+    grows with consecutive failures, never beyond the player's own interval."""
+    player.status = PlayerStatus.FAILING
+    player.failure_count += 1
     minutes = min(2 ** min(player.failure_count, 10), player.fetch_interval_minutes)
-    return timedelta(minutes=minutes)
+    player.next_fetch_at = now + timedelta(minutes=minutes)
+    player.fetch_claimed_until = None
+    player.save(update_fields=["status", "failure_count", "next_fetch_at", "fetch_claimed_until"])
 
 
-def _log_attempt(
-    player: Player,
+def _attempt(
+    player_id: int,
     outcome: FetchOutcome,
     started_at: datetime,
     finished_at: datetime,
     *,
     status: int | None,
     message: str = "",
-) -> None:
-    FetchAttempt.objects.create(
-        player=player,
+) -> FetchAttempt:
+    return FetchAttempt(
+        player_id=player_id,
         started_at=started_at,
         finished_at=finished_at,
         outcome=outcome,
@@ -171,8 +301,18 @@ def _log_attempt(
         duration_ms=max(0, int((finished_at - started_at).total_seconds() * 1000)),
         message=message[:2000],
     )
-    FETCH_ATTEMPTS.labels(outcome=str(outcome)).inc()
-    logger.info(
-        "fetch",
-        extra={"player_id": player.pk, "outcome": str(outcome), "http_status": status},
-    )
+
+
+def _log_attempts(attempts: list[FetchAttempt]) -> None:
+    FetchAttempt.objects.bulk_create(attempts)
+    for attempt in attempts:
+        outcome = str(attempt.outcome)
+        FETCH_ATTEMPTS.labels(outcome=outcome).inc()
+        logger.info(
+            "fetch",
+            extra={
+                "player_id": attempt.player_id,
+                "outcome": outcome,
+                "http_status": attempt.http_status,
+            },
+        )

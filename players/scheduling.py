@@ -66,5 +66,6 @@ def players_claim_due(*, now: datetime, limit: int) -> list[int]:
 
 
 def players_release(*, player_ids: list[int]) -> None:
-    """Hand claims back (their tasks could not be queued)."""
+    """Hand claims back untouched, due as they were (their fetches never ran). A
+    fetch that ran frees its claim with the outcome it writes (`players.recording`)."""
     Player.objects.filter(pk__in=player_ids).update(fetch_claimed_until=None)

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from hiscores.usernames import InvalidUsername, normalise
 
-from .errors import NotFound
+from .errors import PlayerNotTracked
 from .models import Player
-
-
-class PlayerNotTracked(NotFound):
-    error_code = "player_not_found"
-    default_detail = "No tracked player has that name."
 
 
 def player_by_name(username: str) -> Player:

@@ -1,8 +1,10 @@
-"""HiscoreStats: one stored record as the API shows it (API.md, "Statistics").
+"""HiscoreStats: one stored record as the API shows it (docs/api.md, "Statistics").
 
 Every catalogue row is present in every answer (a spreadsheet keeps its
-columns); an unranked row is `null`, never -1 or 0; rows the catalogue does not
-know yet are carried through under their own slug.
+columns), always as an object of the same shape: a value the hiscores do not
+give (unranked) is `null` inside it, never -1 or 0, and never the whole entry
+(one shape for typed clients). Rows the catalogue does not know yet are carried
+through under their own slug.
 """
 
 from __future__ import annotations
@@ -12,33 +14,30 @@ from datetime import datetime
 from typing import Any
 
 from hiscores import catalogue, levels
-from hiscores.models import HiscoreRecord
 from hiscores.usernames import normalise
-from players.errors import NotFound
 
+from .errors import NoRecords
 from .models import Player
-
-
-class NoRecords(NotFound):
-    error_code = "no_records"
-    default_detail = "This player has no hiscores record yet."
+from .records import HiscoreRecord
 
 
 def _section(
     data: Mapping[str, Any] | None,
     slugs: Iterable[str],
     convert: Callable[[Mapping[str, Any]], dict[str, Any]],
-) -> dict[str, dict[str, Any] | None]:
+) -> dict[str, dict[str, Any]]:
     data = data or {}
-    out = {slug: _or_none(data.get(slug), convert) for slug in slugs}
+    out = {slug: _entry(data.get(slug), convert) for slug in slugs}
     for slug, entry in data.items():
         if slug not in out:  # a row newer than the catalogue: keep it
-            out[slug] = _or_none(entry, convert)
+            out[slug] = _entry(entry, convert)
     return out
 
 
-def _or_none(entry: Any, convert: Callable[[Mapping[str, Any]], dict[str, Any]]) -> Any:
-    return convert(entry) if isinstance(entry, Mapping) else None
+def _entry(entry: Any, convert: Callable[[Mapping[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    # Records store an unranked row (or one from before it existed) as null or
+    # leave it out: either way, its values are unknown.
+    return convert(entry if isinstance(entry, Mapping) else {})
 
 
 def _known(value: Any, lowest: int = 0) -> int | None:
@@ -68,7 +67,7 @@ def _activity(entry: Mapping[str, Any]) -> dict[str, Any]:
 def stats_of(record: HiscoreRecord, *, username: str) -> dict[str, Any]:
     """The HiscoreStats body for one record."""
     skills = _section(record.skills_data, catalogue.SKILL_SLUGS, _skill)
-    known_levels = {slug: s["level"] for slug, s in skills.items() if s and s["level"]}
+    known_levels = {slug: s["level"] for slug, s in skills.items() if s["level"]}
     return {
         "username": username,
         "fetched_at": record.fetched_at,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -12,11 +12,17 @@ from django.conf import settings
 from django.utils import timezone
 
 from hiscores import gateway
-from hiscores.breaker import get_breaker
-from hiscores.errors import CircuitOpen, HiscoresBusy, HiscoresUnavailable, PlayerNotFound
+from hiscores.errors import HiscoresError, HiscoresUnavailable
+from hiscores.snapshot import Snapshot
 
 from .models import FetchAttempt, Player
-from .recording import fetch_defer, fetch_record_failure, fetch_record_success, fetch_release
+from .recording import (
+    Answer,
+    fetch_defer,
+    fetch_record_error,
+    fetch_record_failure,
+    fetch_record_successes,
+)
 from .scheduling import batch_size, fetch_budget, players_claim_due, players_release
 
 logger = logging.getLogger(__name__)
@@ -33,43 +39,88 @@ def retry_delay(attempt: int) -> float:
     return base * random.uniform(0.75, 1.25)
 
 
-def fetch(player_id: int, *, attempt: int = 0) -> str:
-    """One polite fetch of a player and its bookkeeping. A transient failure is
-    retried later as a task of its own, so one slow player never holds a batch."""
-    player = Player.objects.filter(pk=player_id).only("username", "game_mode").first()
-    if player is None:
-        return "gone"
-    started_at = timezone.now()
+def fetch(player_ids: list[int], *, attempt: int = 0) -> list[str]:
+    """Fetch each player politely, then record every answer at once (one
+    transaction for the batch). A transient failure is retried later as a task of
+    its own, so one slow player never holds a batch; a fault of ours is logged
+    and the batch goes on. Returns each player's outcome, in order."""
+    players = Player.objects.only("username", "game_mode").in_bulk(player_ids)
+    results: dict[int, str] = {}
+    answers: list[Answer] = []
+    for player_id in dict.fromkeys(player_ids):
+        player = players.get(player_id)
+        if player is None:
+            results[player_id] = "gone"
+            continue
+        started_at = timezone.now()
+        try:
+            snapshot = _ask_hiscores(player)
+        except HiscoresError as error:
+            results[player_id] = _after_hiscores_error(
+                player_id, error, started_at=started_at, attempt=attempt
+            )
+        except Exception as error:
+            results[player_id] = _after_fault(player_id, error, started_at=started_at)
+        else:
+            answers.append(Answer(player_id, snapshot, started_at, finished_at=timezone.now()))
+    results.update(_record(answers))
+    return [results[player_id] for player_id in player_ids]
+
+
+def _record(answers: list[Answer]) -> dict[int, str]:
+    """Every answer in one transaction. Should that fail, each answer is recorded
+    on its own, so a fault with one player costs the rest of the batch nothing."""
+    if not answers:
+        return {}
     try:
-        snapshot = gateway.fetch(player.username, player.game_mode, max_wait=LIMITER_MAX_WAIT)
-    except CircuitOpen as exc:
-        retry_at = get_breaker().state().retry_at
-        until = max(timezone.now(), _as_datetime(retry_at)) if retry_at else timezone.now()
-        fetch_defer(player_id=player_id, until=until, reason=f"deferred: {exc}")
+        outcomes = fetch_record_successes(answers)
+    except Exception as error:
+        if len(answers) > 1:
+            results: dict[int, str] = {}
+            for answer in answers:
+                results |= _record([answer])
+            return results
+        (answer,) = answers
+        outcome = _after_fault(answer.player_id, error, started_at=answer.started_at)
+        return {answer.player_id: outcome}
+    # A player deleted meanwhile has no outcome: nothing was written for it.
+    return {a.player_id: str(outcomes.get(a.player_id, "gone")) for a in answers}
+
+
+def _after_fault(player_id: int, error: Exception, *, started_at: datetime) -> str:
+    logger.exception("fetch failed", extra={"player_id": player_id})
+    fetch_record_error(player_id=player_id, error=error, started_at=started_at)
+    return "error"
+
+
+def _ask_hiscores(player: Player) -> Snapshot:
+    try:
+        return gateway.fetch(player.username, player.game_mode, max_wait=LIMITER_MAX_WAIT)
+    except SoftTimeLimitExceeded as exc:
+        # The task ran out of time mid-request: as transient as a timeout.
+        raise HiscoresUnavailable("The fetch ran out of time.") from exc
+
+
+def _after_hiscores_error(
+    player_id: int, error: HiscoresError, *, started_at: datetime, attempt: int
+) -> str:
+    if not error.request_made:
+        fetch_defer(player_id=player_id, error=error, started_at=started_at)
         return "deferred"
-    except HiscoresBusy:
-        fetch_release(player_id=player_id)
-        return "released"
-    except PlayerNotFound as exc:
-        fetch_record_failure(player_id=player_id, error=exc, started_at=started_at, final=True)
-        return "not_found"
-    except (HiscoresUnavailable, SoftTimeLimitExceeded) as exc:
-        error = exc if isinstance(exc, HiscoresUnavailable) else HiscoresUnavailable("timed out")
-        final = attempt >= len(settings.FETCH_RETRY_DELAYS)
-        fetch_record_failure(player_id=player_id, error=error, started_at=started_at, final=final)
-        if final:
-            return "gave_up"
+    retry = error.transient and attempt < len(settings.FETCH_RETRY_DELAYS)
+    fetch_record_failure(player_id=player_id, error=error, started_at=started_at, final=not retry)
+    if retry:
         fetch_player.apply_async(
             args=(player_id,), kwargs={"attempt": attempt + 1}, countdown=retry_delay(attempt)
         )
         return "retrying"
-    outcome = fetch_record_success(player_id=player_id, snapshot=snapshot, started_at=started_at)
-    return str(outcome)
+    # Final: a 404 at once, a transient failure once the retries are spent.
+    return "gave_up" if error.transient else str(error.outcome)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def fetch_player(player_id: int, attempt: int = 0) -> str:
-    return fetch(player_id, attempt=attempt)
+    return fetch([player_id], attempt=attempt)[0]
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -77,11 +128,7 @@ def fetch_players(player_ids: list[int]) -> list[str]:
     """Players claimed together by one scheduler tick. A message per batch keeps
     enqueueing cheap when the rate limit is high; a batch is at most about a
     second of the limiter's work (`batch_size`), so it never holds players long."""
-    return [fetch(player_id) for player_id in player_ids]
-
-
-def _as_datetime(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=UTC)
+    return fetch(player_ids)
 
 
 @shared_task(ignore_result=True)

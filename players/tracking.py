@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,13 +14,16 @@ from kombu.exceptions import KombuError
 from kombu.exceptions import OperationalError as BrokerError
 
 from hiscores import gateway
+from hiscores.deadline import Deadline
 from hiscores.errors import HiscoresError, PlayerNotFound
 from hiscores.modes import GameMode
 from hiscores.usernames import clean, normalise
 
 from .errors import (
+    AddQuotaReached,
     FetchedTooRecently,
     HiscoresUnreachable,
+    IntervalOutOfBounds,
     PlayerAlreadyTracked,
     PlayerNotOnHiscores,
     QueueUnavailable,
@@ -26,28 +31,46 @@ from .errors import (
 from .models import DEFAULT_FETCH_INTERVAL_MINUTES, Player
 from .recording import fetch_record_success
 
-# A person adding a player waits for this long at most for a limiter slot.
-ADD_MAX_WAIT = 15.0
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
 DETECT = "detect"
+# The daily add quota counts the adds of the last ADD_QUOTA_WINDOW.
+ADD_QUOTA_WINDOW = timedelta(hours=24)
 
 
 def player_track(
-    *, username: str, game_mode: str = GameMode.REGULAR, fetch_interval_minutes: int | None = None
+    *,
+    username: str,
+    game_mode: str = GameMode.REGULAR,
+    fetch_interval_minutes: int | None = None,
+    added_by: AbstractBaseUser | None = None,
 ) -> Player:
     """Start tracking a player who is on the hiscores, storing the answer that
     proved it as their first record (no second request for the same data; the
     display name is then taken as the hiscores spell it).
 
-    `game_mode="detect"` asks the hiscores which tables the account is on.
+    `game_mode="detect"` asks the hiscores which tables the account is on. All
+    of it, the wait for a rate-limit slot included, fits in
+    PLAYER_ADD_DEADLINE_SECONDS: someone is waiting, and so is a web worker.
+    `added_by` is held to the daily add quota unless they are staff.
     """
     name = clean(username)
     key = normalise(name)
+    interval = _checked_interval(
+        DEFAULT_FETCH_INTERVAL_MINUTES if fetch_interval_minutes is None else fetch_interval_minutes
+    )
     if Player.objects.by_key(key).exists():
         raise PlayerAlreadyTracked(details={"username": name})
+    _check_add_quota(added_by)
     started_at = timezone.now()
+    deadline = Deadline(settings.PLAYER_ADD_DEADLINE_SECONDS)
     try:
-        mode = gateway.detect_mode(name) if game_mode == DETECT else GameMode(game_mode)
-        snapshot = gateway.fetch(name, mode, max_wait=ADD_MAX_WAIT)
+        if game_mode == DETECT:
+            mode, snapshot = gateway.detect_mode(name, deadline=deadline)
+        else:
+            mode = GameMode(game_mode)
+            snapshot = gateway.fetch(name, mode, deadline=deadline)
     except PlayerNotFound:
         message = f"{name} is not on the hiscores."
         raise PlayerNotOnHiscores(message, details={"username": [message]}) from None
@@ -59,8 +82,9 @@ def player_track(
                 username=name,
                 username_key=key,
                 game_mode=mode,
-                fetch_interval_minutes=fetch_interval_minutes or DEFAULT_FETCH_INTERVAL_MINUTES,
+                fetch_interval_minutes=interval,
                 next_fetch_at=started_at,
+                added_by=added_by,
             )
     except IntegrityError:
         # Someone added the same player while we asked the hiscores.
@@ -70,10 +94,46 @@ def player_track(
     return player
 
 
+def _checked_interval(minutes: int) -> int:
+    """The one check of a fetch interval's bounds, for the API and the admin alike."""
+    low, high = settings.FETCH_INTERVAL_MIN_MINUTES, settings.FETCH_INTERVAL_MAX_MINUTES
+    if not low <= minutes <= high:
+        raise IntervalOutOfBounds(f"Must be from {low} to {high} minutes.")
+    return minutes
+
+
+def _check_add_quota(user: AbstractBaseUser | None) -> None:
+    """At most PLAYER_ADD_DAILY_QUOTA adds by one user within ADD_QUOTA_WINDOW.
+
+    Checked before the hiscores are asked, so a refused add costs them nothing.
+    Adds one user sends at the same moment may each pass; the per-user add
+    throttle (players.api.throttles) bounds by how many.
+    """
+    if user is None or user.is_staff:
+        return
+    now = timezone.now()
+    quota = settings.PLAYER_ADD_DAILY_QUOTA
+    added = (
+        Player.objects.filter(added_by=user, created_at__gt=now - ADD_QUOTA_WINDOW)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    count = added.count()
+    if count < quota:
+        return
+    # A place frees up when the add that filled the quota leaves the window.
+    frees_at = (added[count - quota] if quota > 0 else now) + ADD_QUOTA_WINDOW
+    raise AddQuotaReached(
+        retry_after=math.ceil((frees_at - now).total_seconds()), details={"quota": quota}
+    )
+
+
 def player_update(
     *, player: Player, is_active: bool | None = None, fetch_interval_minutes: int | None = None
 ) -> Player:
     now = timezone.now()
+    if fetch_interval_minutes is not None:
+        _checked_interval(fetch_interval_minutes)
     if (
         fetch_interval_minutes is not None
         and fetch_interval_minutes != player.fetch_interval_minutes

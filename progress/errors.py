@@ -1,10 +1,11 @@
-"""The API errors of the progress endpoints."""
+"""The API errors the progress app raises: each subclasses one of the contract's
+generic errors (`api.errors`) with a code of its own (docs/api.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from players.errors import NotFound
+from api.errors import NotFound, ServiceUnavailable
 
 
 class UnknownMetric(NotFound):
@@ -20,3 +21,10 @@ def known_metric(slug: str, valid: Iterable[str], *, kind: str) -> str:
             f"No {kind} is called {slug!r}.", details={kind: slug, "valid": list(valid)}
         )
     return slug
+
+
+class LeaderboardsBuilding(ServiceUnavailable):
+    error_code = "leaderboards_building"
+    default_detail = (
+        "The leaderboards are being built from the stored history; try again in a few minutes."
+    )

@@ -13,9 +13,9 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTransform
 
-from hiscores.models import HiscoreRecord
+from players.errors import NoRecords
 from players.models import Player
-from players.stats import NoRecords
+from players.records import HiscoreRecord
 
 from .states import Baseline
 from .timeframes import Window

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.slugs import slug_map
 from hiscores import catalogue
-from players.api.stats import slug_map
 
 from .states import Baseline
 

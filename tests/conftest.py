@@ -35,6 +35,10 @@ def _isolated_process_state(tmp_path_factory):
     # Tests must not wait seconds for a request slot.
     settings.OSRS_MAX_REQUESTS_PER_SECOND = 1000.0
     celery_app.conf.broker_url = "memory://"
+    # On PostgreSQL the settings are production's, HTTPS only; test clients, the
+    # browser's included, speak plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     # Argon2 is meant to be slow; tests that are about hashing ask for it.
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",

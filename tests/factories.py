@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from hiscores import catalogue, levels
-from hiscores.models import HiscoreRecord
 from hiscores.usernames import normalise
 from players.models import Player
+from players.records import HiscoreRecord
 
 PASSWORD = "correct horse battery"
 

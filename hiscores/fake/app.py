@@ -181,7 +181,8 @@ class FakeHiscores:
         if kind is FaultKind.ROLLBACK:
             profile = Profile(profile.name, profile.stats.lowered(fault.amount), profile.ranks)
         render = render_json if fmt == "json" else render_csv
-        body = render(profile, table, extra_row=kind is FaultKind.EXTRA_ROW)
+        values = fault.values if kind is FaultKind.HOSTILE else None
+        body = render(profile, table, extra_row=kind is FaultKind.EXTRA_ROW, values=values)
         if kind is FaultKind.TRUNCATED:
             body = body[: len(body) // 2]
         return Reply(200, body, JSON if fmt == "json" else TEXT)
@@ -198,10 +199,12 @@ class FakeHiscores:
         delay: float | None = None,
         amount: int | None = None,
         seed: int = 0,
+        values: dict[str, dict[str, int]] | None = None,
     ) -> Fault:
         """Arm a fault (a `FaultKind` value such as "503", "slow", "extra_row") for the
         next `times` requests (None: until cleared), or for each request with
-        `probability`, optionally only for `player`."""
+        `probability`, optionally only for `player`. `hostile` serves the raw
+        `values` given, e.g. `{"overall": {"rank": 2**31 + 5}, "zulrah": {"score": -7}}`."""
         return self.fault_book.add(
             kind,
             times=times,
@@ -210,6 +213,7 @@ class FakeHiscores:
             delay=delay,
             amount=amount,
             seed=seed,
+            values=values,
         )
 
     def clear_faults(self, fault_id: int | None = None) -> int:

@@ -5,7 +5,8 @@ benchmarks driving a fake that runs in another process.
     GET    /_control/faults                   armed faults
     POST   /_control/faults                   {"kind": "503", "times": 5, "probability": null,
                                                "player": null, "delay": null, "amount": null,
-                                               "seed": 0}
+                                               "seed": 0, "values": null}
+                                              ("values", hostile only: {slug: {field: n}})
     DELETE /_control/faults[/{id}]            clear all, or one
     GET    /_control/players                  named players and the generated count
     POST   /_control/players                  {"name", "mode", "skills": {slug: xp},
@@ -138,7 +139,7 @@ def _faults(fake: FakeHiscores, request: _Request) -> Reply:
 
 def _fault_add(fake: FakeHiscores, request: _Request) -> Reply:
     data = request.data
-    _only(data, {"kind", "times", "probability", "player", "delay", "amount", "seed"})
+    _only(data, {"kind", "times", "probability", "player", "delay", "amount", "seed", "values"})
     if "kind" not in data:
         raise ControlError(400, "kind is required.")
     options = {k: v for k, v in data.items() if k != "kind"}

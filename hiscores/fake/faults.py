@@ -3,6 +3,10 @@
 A fault applies to the next `times` matching requests, or to each with a
 `probability` drawn from its own seeded generator (so a sequence of requests
 meets the same failures on every run), optionally only for one player.
+
+`hostile` answers well-formed data holding the raw `values` given (a level of
+5,000, XP of 2^40, a rank past 32 bits, negative XP): what a broken proxy or a
+bug at Jagex could send, for the bounds (`hiscores.bounds`) and the columns.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from hiscores import catalogue
+from hiscores.catalogue import Kind
 from hiscores.usernames import normalise
 
 
@@ -36,11 +42,18 @@ class FaultKind(enum.StrEnum):
     TRUNCATED = "truncated"  # 200 with the body cut in half
     EXTRA_ROW = "extra_row"  # a new boss row the catalogue does not know, mid-list
     ROLLBACK = "rollback"  # every value lower by `amount` XP (and a share of kills)
+    HOSTILE = "hostile"  # 200 with the raw `values` given (default: Attack at level 5000)
 
 
 DEFAULT_DELAY = {FaultKind.SLOW: 3.0, FaultKind.HANG: 120.0}
 MAX_HANG_SECONDS = 120.0
 DEFAULT_ROLLBACK_XP = 100_000
+
+# Raw values by row slug ("overall" too), then by field as the JSON body names it.
+Values = dict[str, dict[str, int]]
+DEFAULT_HOSTILE_VALUES: Values = {"attack": {"level": 5000}}
+_SKILL_FIELDS = frozenset({"rank", "level", "xp"})
+_SCORE_FIELDS = frozenset({"rank", "score"})
 
 
 @dataclass(slots=True)
@@ -53,6 +66,7 @@ class Fault:
     delay: float
     amount: int
     seed: int
+    values: Values | None  # for `hostile` only
     _rng: random.Random = field(repr=False)
 
     def as_json(self) -> dict[str, Any]:
@@ -65,6 +79,7 @@ class Fault:
             "delay": self.delay,
             "amount": self.amount,
             "seed": self.seed,
+            "values": self.values,
         }
 
 
@@ -78,6 +93,7 @@ def make_fault(
     delay: float | None = None,
     amount: int | None = None,
     seed: int = 0,
+    values: Values | None = None,
 ) -> Fault:
     """A validated fault; ValueError says what is wrong with the arguments."""
     try:
@@ -101,6 +117,10 @@ def make_fault(
         raise ValueError("amount must be a non-negative integer.")
     if not _is_int(seed):
         raise ValueError("seed must be an integer.")
+    if values is not None and fault_kind is not FaultKind.HOSTILE:
+        raise ValueError("values are for the hostile fault only.")
+    if fault_kind is FaultKind.HOSTILE:
+        values = _checked_values(DEFAULT_HOSTILE_VALUES if values is None else values)
     wait = float(delay if delay is not None else DEFAULT_DELAY.get(fault_kind, 0.0))
     if fault_kind is FaultKind.HANG:
         wait = min(wait, MAX_HANG_SECONDS)
@@ -113,12 +133,32 @@ def make_fault(
         delay=wait,
         amount=DEFAULT_ROLLBACK_XP if amount is None else amount,
         seed=seed,
+        values=values,
         _rng=random.Random(seed),
     )
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _checked_values(values: object) -> Values:
+    """`values` copied, once every slug is a row and every field one its row has.
+    The numbers themselves may be anything: serving them is the point."""
+    if not isinstance(values, dict) or not values:
+        raise ValueError("values must be an object of slug: {field: integer}.")
+    checked: Values = {}
+    for slug, fields in values.items():
+        metric = catalogue.BY_SLUG.get(slug)
+        if metric is None:
+            raise ValueError(f"values: no row has the slug {slug!r}.")
+        allowed = _SKILL_FIELDS if metric.kind is Kind.SKILL else _SCORE_FIELDS
+        if not isinstance(fields, dict) or not fields or not set(fields) <= allowed:
+            raise ValueError(f"values[{slug!r}] must set some of {', '.join(sorted(allowed))}.")
+        if not all(_is_int(value) for value in fields.values()):
+            raise ValueError(f"values[{slug!r}] must hold integers.")
+        checked[slug] = dict(fields)
+    return checked
 
 
 class FaultBook:

@@ -23,7 +23,7 @@ from hiscores.usernames import clean, normalise
 HITPOINTS_START_XP = levels.experience_for_level(10)
 SCORE_SLUGS = frozenset(m.slug for m in catalogue.ACTIVITIES)
 
-# The tables an account is listed on besides the regular one (HISCORES.md): an
+# The tables an account is listed on besides the regular one (docs/hiscores.md): an
 # ironman is also on the ironman table, a hardcore or ultimate also on its own.
 _EXTRA_TABLES: dict[GameMode, tuple[GameMode, ...]] = {
     GameMode.REGULAR: (),

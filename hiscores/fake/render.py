@@ -29,7 +29,7 @@ _ROWS_WITH_EXTRA: tuple[Metric, ...] = tuple(
     for row in ((metric, EXTRA_ROW) if metric.name == "Maggot King" else (metric,))
 )
 
-# Rows only one kind of world uses; every other table reads them -1 (HISCORES.md).
+# Rows only one kind of world uses; every other table reads them -1 (docs/hiscores.md, "Values").
 _ONLY_ON = {
     "league_points": {TABLES[GameMode.SEASONAL]},
     "deadman_points": {TABLES[GameMode.DEADMAN], TABLES[GameMode.TOURNAMENT]},
@@ -87,16 +87,51 @@ def score_rows(profile: Profile, table: str, *, extra_row: bool = False) -> list
     return rows
 
 
-def render_json(profile: Profile, table: str, *, extra_row: bool = False) -> bytes:
+# Raw values by row slug, then by field as the JSON body names them (the `hostile` fault).
+Values = Mapping[str, Mapping[str, int]]
+
+
+def _with_values(
+    skills: list[SkillRow], scores: list[ScoreRow], values: Values | None
+) -> tuple[list[SkillRow], list[ScoreRow]]:
+    """The rows with the `values` given in place of their own."""
+    if not values:
+        return skills, scores
+    by_name = {catalogue.BY_SLUG[slug].name: fields for slug, fields in values.items()}
+
+    def skill(row: SkillRow) -> SkillRow:
+        name, rank, level, xp = row
+        given = by_name.get(name, {})
+        return name, given.get("rank", rank), given.get("level", level), given.get("xp", xp)
+
+    def score(row: ScoreRow) -> ScoreRow:
+        name, rank, value = row
+        given = by_name.get(name, {})
+        return name, given.get("rank", rank), given.get("score", value)
+
+    return [skill(row) for row in skills], [score(row) for row in scores]
+
+
+def _rows(
+    profile: Profile, table: str, extra_row: bool, values: Values | None
+) -> tuple[list[SkillRow], list[ScoreRow]]:
+    scores = score_rows(profile, table, extra_row=extra_row)
+    return _with_values(skill_rows(profile), scores, values)
+
+
+def render_json(
+    profile: Profile, table: str, *, extra_row: bool = False, values: Values | None = None
+) -> bytes:
     # Formatted by hand rather than json.dumps over 116 dicts: a third of the time,
     # and this runs on every request. Names are JSON-quoted once each.
+    skill_list, score_list = _rows(profile, table, extra_row, values)
     skills = ",".join(
         f'{{"id":{i},"name":{_quoted(name)},"rank":{rank},"level":{level},"xp":{xp}}}'
-        for i, (name, rank, level, xp) in enumerate(skill_rows(profile))
+        for i, (name, rank, level, xp) in enumerate(skill_list)
     )
     activities = ",".join(
         f'{{"id":{i},"name":{_quoted(name)},"rank":{rank},"score":{score}}}'
-        for i, (name, rank, score) in enumerate(score_rows(profile, table, extra_row=extra_row))
+        for i, (name, rank, score) in enumerate(score_list)
     )
     document = (
         f'{{"name":{json.dumps(profile.name)},"skills":[{skills}],"activities":[{activities}]}}'
@@ -109,9 +144,11 @@ def _quoted(name: str) -> str:
     return json.dumps(name)
 
 
-def render_csv(profile: Profile, table: str, *, extra_row: bool = False) -> bytes:
-    lines = [f"{rank},{level},{xp}" for _, rank, level, xp in skill_rows(profile)]
-    scores = score_rows(profile, table, extra_row=extra_row)
+def render_csv(
+    profile: Profile, table: str, *, extra_row: bool = False, values: Values | None = None
+) -> bytes:
+    skills, scores = _rows(profile, table, extra_row, values)
+    lines = [f"{rank},{level},{xp}" for _, rank, level, xp in skills]
     lines += [f"{rank},{score}" for _, rank, score in scores]
     # Like the recordings: no newline after the last line.
     return "\n".join(lines).encode()

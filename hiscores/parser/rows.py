@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hiscores import catalogue
+from hiscores import bounds, catalogue
 from hiscores.catalogue import Kind
 from hiscores.errors import HiscoresUnavailable
 from hiscores.snapshot import ScoreValue, SkillValue, Snapshot
@@ -17,9 +17,7 @@ from hiscores.snapshot import ScoreValue, SkillValue, Snapshot
 # A real response is about 10 kB; anything near this size is not a hiscores body,
 # and reading it all would let one bad answer eat a worker's memory.
 MAX_BODY_BYTES = 1024 * 1024
-# The database stores 64-bit signed integers; a bigger value could not be saved.
-MAX_VALUE = 2**63 - 1
-UNRANKED = -1
+UNRANKED = bounds.NOT_LISTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +92,7 @@ def _score(row: ActivityRow) -> ScoreValue | None:
     return ScoreValue(_rank(row.rank), row.score)
 
 
-def _check_values(rows: Sequence[SkillRow | ActivityRow]) -> None:
+def _check_names(rows: Sequence[SkillRow | ActivityRow]) -> None:
     seen: set[str] = set()
     for row in rows:
         if not row.name:
@@ -102,12 +100,25 @@ def _check_values(rows: Sequence[SkillRow | ActivityRow]) -> None:
         if row.name in seen:
             raise unavailable(f"the row {short(row.name)} appears twice")
         seen.add(row.name)
-        values = (
-            (row.rank, row.level, row.xp) if isinstance(row, SkillRow) else (row.rank, row.score)
-        )
-        for value in values:
-            if not UNRANKED <= value <= MAX_VALUE:
-                raise unavailable(f"the row {short(row.name)} holds {value}, out of range")
+
+
+def _check_plausible(skill_rows: Sequence[SkillRow], activity_rows: Sequence[ActivityRow]) -> None:
+    """Every value within `hiscores.bounds`, or `ImplausibleResponse`."""
+    # Overall totals every skill: the catalogue's, listed or not, or more when the
+    # answer lists skills the catalogue does not know yet.
+    skills = max(len(catalogue.SKILLS), len(skill_rows) - 1)
+    for row in skill_rows:
+        name = f"the row {short(row.name)}"
+        overall = row.name == catalogue.OVERALL.name
+        bounds.RANK.check(name, "rank", row.rank)
+        level = bounds.total_level(skills) if overall else bounds.SKILL_LEVEL
+        level.check(name, "level", row.level)
+        xp = bounds.total_xp(skills) if overall else bounds.SKILL_XP
+        xp.check(name, "xp", row.xp)
+    for row in activity_rows:
+        name = f"the row {short(row.name)}"
+        bounds.RANK.check(name, "rank", row.rank)
+        bounds.SCORE.check(name, "score", row.score)
 
 
 class _UnknownSlugs:
@@ -134,7 +145,8 @@ def build_snapshot(
 ) -> Snapshot:
     """Every catalogue slug is present (`None` when missing or unranked); unknown
     rows are kept under their slugified name."""
-    _check_values([*skill_rows, *activity_rows])
+    _check_names([*skill_rows, *activity_rows])
+    _check_plausible(skill_rows, activity_rows)
     unknown = _UnknownSlugs()
 
     overall_row: SkillRow | None = None

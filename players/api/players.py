@@ -1,9 +1,9 @@
-"""The players endpoints (API.md, "Players"): reads as a viewset, writes through services."""
+"""The players endpoints (docs/api.md, "Players"): reads as a viewset, writes through services."""
 
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
@@ -20,6 +20,7 @@ from .serializers import (
     PlayerSerializer,
     PlayerUpdateSerializer,
 )
+from .throttles import PlayerAddThrottle, PlayerFetchThrottle
 
 
 class PlayerFilter(django_filters.FilterSet):
@@ -36,20 +37,47 @@ class PlayerFilter(django_filters.FilterSet):
             return queryset.none()
 
 
+# The errors each operation raises itself (401 and 429 come from api.schema).
+_403 = OpenApiResponse(description="permission_denied: staff only.")
+_404 = OpenApiResponse(description="player_not_found: no tracked player has that name.")
+_422 = OpenApiResponse(description="validation_error: `details` names each bad field.")
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List tracked players"),
-    retrieve=extend_schema(summary="Show a player"),
+    list=extend_schema(
+        summary="List tracked players",
+        responses={200: PlayerSerializer, 422: _422},
+    ),
+    retrieve=extend_schema(summary="Show a player", responses={200: PlayerSerializer, 404: _404}),
     create=extend_schema(
         summary="Track a player",
         request=PlayerCreateSerializer,
-        responses={201: PlayerSerializer},
+        responses={
+            201: PlayerSerializer,
+            409: OpenApiResponse(description="player_already_tracked, under any spelling."),
+            422: OpenApiResponse(
+                description="validation_error (`details` names each bad field), or "
+                "player_not_on_hiscores."
+            ),
+            429: OpenApiResponse(
+                description="add_quota_reached (PLAYER_ADD_DAILY_QUOTA a day) or throttled; "
+                "`Retry-After` and `details.retry_after` say when to ask again."
+            ),
+            502: OpenApiResponse(
+                description="hiscores_unavailable: they did not answer, or not within "
+                "PLAYER_ADD_DEADLINE_SECONDS. Nothing is stored."
+            ),
+        },
     ),
     partial_update=extend_schema(
-        summary="Change a player's schedule",
+        summary="Change a player's schedule (staff)",
         request=PlayerUpdateSerializer,
-        responses={200: PlayerSerializer},
+        responses={200: PlayerSerializer, 403: _403, 404: _404, 422: _422},
     ),
-    destroy=extend_schema(summary="Stop tracking a player and delete its history (staff)"),
+    destroy=extend_schema(
+        summary="Stop tracking a player and delete its history (staff)",
+        responses={204: None, 403: _403, 404: _404},
+    ),
 )
 class PlayerViewSet(
     mixins.ListModelMixin,
@@ -57,7 +85,8 @@ class PlayerViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    queryset = Player.objects.all()
+    # The list reads only the columns it shows, as rows (PlayerPageSerializer).
+    queryset = Player.objects.values(*PlayerSerializer.Meta.fields)
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
     lookup_field = "username"
@@ -65,9 +94,15 @@ class PlayerViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_permissions(self):
-        if self.action == "destroy":
+        if self.action in ("partial_update", "destroy"):
             return [IsAuthenticated(), IsAdminUser()]
         return [IsAuthenticated()]
+
+    def get_throttles(self):
+        # These two spend the shared hiscores budget: each user gets a share.
+        own = {"create": PlayerAddThrottle, "fetch": PlayerFetchThrottle}.get(self.action)
+        throttles = super().get_throttles()
+        return [*throttles, own()] if own else throttles
 
     def get_object(self) -> Player:
         player = player_by_name(self.kwargs["username"])
@@ -77,7 +112,7 @@ class PlayerViewSet(
     def create(self, request):
         data = PlayerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        player = player_track(**data.validated_data)
+        player = player_track(**data.validated_data, added_by=request.user)
         return Response(PlayerSerializer(player).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, username: str):
@@ -93,7 +128,16 @@ class PlayerViewSet(
     @extend_schema(
         summary="Fetch a player now",
         request=None,
-        responses={202: FetchQueuedSerializer},
+        responses={
+            202: FetchQueuedSerializer,
+            404: _404,
+            429: OpenApiResponse(
+                description="fetched_too_recently (FETCH_COOLDOWN_SECONDS) or throttled "
+                "(PLAYER_FETCH_THROTTLE_RATE); `Retry-After` and `details.retry_after` say "
+                "when to ask again."
+            ),
+            503: OpenApiResponse(description="queue_unavailable: nothing was queued."),
+        },
     )
     @action(detail=True, methods=["post"])
     def fetch(self, request, username: str):

@@ -20,6 +20,7 @@ from hiscores.errors import (
     HiscoresBusy,
     HiscoresRateLimited,
     HiscoresUnavailable,
+    ImplausibleResponse,
     PlayerNotFound,
 )
 from tests.hiscores.conftest import REDIS_URL
@@ -132,10 +133,26 @@ def test_player_not_found_counts_as_a_success(breaker):
     assert breaker.state().status == "closed"
 
 
-@pytest.mark.parametrize("error", [CircuitOpen, HiscoresBusy, ValueError])
+@pytest.mark.parametrize(
+    "error",
+    [
+        CircuitOpen("open", retry_at=START.timestamp()),
+        HiscoresBusy("no slot"),
+        ValueError("bug"),
+        # One player's bad row is no outage, and a garbled answer no sign of health.
+        ImplausibleResponse("level 5000", status=200),
+    ],
+    ids=lambda error: type(error).__name__,
+)
 def test_errors_that_are_not_the_hiscores_failing_count_as_nothing(breaker, error):
     fail(breaker, THRESHOLD - 1)
-    fail(breaker, THRESHOLD, error)
+
+    def call() -> str:
+        raise error
+
+    for _ in range(THRESHOLD):
+        with pytest.raises(type(error)):
+            breaker.call(call)
 
     assert breaker.state().consecutive_failures == THRESHOLD - 1
     assert breaker.state().status == "closed"
@@ -149,6 +166,20 @@ def test_open_breaker_raises_circuit_open_without_calling(breaker):
         breaker.call(hiscores.answer)
 
     assert hiscores.calls == 0
+
+
+def test_circuit_open_carries_the_next_trial_time(breaker, clock):
+    open_breaker(breaker)
+    clock.shift(5)
+    with pytest.raises(CircuitOpen) as refused:
+        breaker.admit()
+    assert refused.value.retry_at == START.timestamp() + RESET
+
+    clock.shift(RESET)
+    breaker.admit()  # another caller holds the trial
+    with pytest.raises(CircuitOpen) as refused:
+        breaker.admit()
+    assert refused.value.retry_at == breaker.state().retry_at == START.timestamp() + RESET
 
 
 def test_half_open_after_the_reset_period_with_exactly_one_trial(breaker, clock):
@@ -201,6 +232,17 @@ def test_a_trial_that_made_no_request_lets_the_next_caller_try(breaker, clock):
 
     fail(breaker, 1, HiscoresBusy)
 
+    assert breaker.admit().is_trial
+
+
+def test_an_implausible_answer_to_the_trial_neither_closes_nor_reopens(breaker, clock):
+    open_breaker(breaker)
+    clock.shift(RESET)
+
+    fail(breaker, 1, ImplausibleResponse)
+
+    state = breaker.state()
+    assert (state.status, state.consecutive_failures) == ("half_open", THRESHOLD)
     assert breaker.admit().is_trial
 
 

@@ -9,7 +9,12 @@ import httpx
 import pytest
 
 from hiscores.client import HiscoresClient
-from hiscores.errors import HiscoresRateLimited, HiscoresUnavailable, PlayerNotFound
+from hiscores.errors import (
+    HiscoresRateLimited,
+    HiscoresUnavailable,
+    ImplausibleResponse,
+    PlayerNotFound,
+)
 from hiscores.fake import FakeHiscoresServer, FaultKind
 
 PLAYER = "Zezima"
@@ -137,6 +142,40 @@ def test_rollback_fault_lowers_the_values(fake, http):
             assert after["xp"] == before["xp"] - 50_000
 
 
+def row(document: dict, name: str) -> dict:
+    return next(r for r in (*document["skills"], *document["activities"]) if r["name"] == name)
+
+
+def test_hostile_fault_serves_a_level_of_5000_by_default(fake, http):
+    fake.set_fault("hostile")
+
+    assert row(lookup(http).json(), "Attack")["level"] == 5000
+
+
+def test_hostile_fault_serves_the_raw_values_given_in_both_formats(fake, http):
+    normal = lookup(http).json()
+    values = {
+        "overall": {"rank": 2**31 + 5},
+        "attack": {"xp": 2**40},
+        "defence": {"xp": -5},
+        "zulrah": {"rank": 2**63, "score": 7},
+    }
+    fake.set_fault("hostile", times=2, values=values)
+
+    hostile = lookup(http).json()
+    lines = lookup(http, fmt="ws").text.splitlines()
+
+    assert row(hostile, "Overall")["rank"] == 2**31 + 5
+    assert row(hostile, "Attack")["xp"] == 2**40
+    assert row(hostile, "Defence")["xp"] == -5
+    assert (row(hostile, "Zulrah")["rank"], row(hostile, "Zulrah")["score"]) == (2**63, 7)
+    # Everything else as it was.
+    assert row(hostile, "Attack")["level"] == row(normal, "Attack")["level"]
+    assert row(hostile, "Strength") == row(normal, "Strength")
+    assert lines[0].startswith(f"{2**31 + 5},")
+    assert lines[1].endswith(f",{2**40}")
+
+
 def test_slow_fault_answers_normally_after_the_delay(fake, http):
     normal = lookup(http).content
     fake.set_fault("slow", delay=0.2)
@@ -260,6 +299,14 @@ def test_a_probability_fault_with_times_stops_after_that_many_failures(fake, htt
         {"kind": "slow", "delay": -1},
         {"kind": "rollback", "amount": -5},
         {"kind": "503", "player": "not a valid name!"},
+        {"kind": "503", "values": {"attack": {"level": 5000}}},
+        {"kind": "hostile", "values": {}},
+        {"kind": "hostile", "values": {"necromancy": {"level": 5}}},
+        {"kind": "hostile", "values": {"attack": {"score": 5}}},
+        {"kind": "hostile", "values": {"zulrah": {"xp": 5}}},
+        {"kind": "hostile", "values": {"attack": {"level": "5000"}}},
+        {"kind": "hostile", "values": {"attack": {"level": True}}},
+        {"kind": "hostile", "values": {"attack": 5000}},
     ],
 )
 def test_bad_fault_options_are_refused(fake, options):
@@ -284,6 +331,7 @@ def test_bad_fault_options_are_refused(fake, options):
         ("html", HiscoresUnavailable),
         ("unavailable", HiscoresUnavailable),
         ("truncated", HiscoresUnavailable),
+        ("hostile", ImplausibleResponse),
     ],
 )
 def test_the_client_turns_each_fault_into_its_domain_error(fake, kind, error):
@@ -310,3 +358,15 @@ def test_control_api_fault_is_the_same_fault(fake, http):
     assert created.status_code == 201
     assert json.loads(created.content)["delay"] == 0.1
     assert [f.kind for f in fake.faults()] == [FaultKind.SLOW]
+
+
+def test_control_api_hostile_fault_takes_its_values(fake, http):
+    created = http.post(
+        "/_control/faults", json={"kind": "hostile", "values": {"attack": {"xp": 2**40}}}
+    )
+
+    assert created.status_code == 201
+    assert created.json()["values"] == {"attack": {"xp": 2**40}}
+    assert row(lookup(http).json(), "Attack")["xp"] == 2**40
+    refused = http.post("/_control/faults", json={"kind": "hostile", "values": {"x": {}}})
+    assert refused.status_code == 400

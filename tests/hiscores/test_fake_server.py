@@ -406,7 +406,7 @@ def test_the_client_reports_a_player_missing_from_a_table(client):
     ],
 )
 def test_mode_detection_against_the_fake(client, name, mode):
-    assert detect_mode(name, client.fetch) == mode
+    assert detect_mode(name, client.fetch).mode == mode
 
 
 def test_the_command_reports_a_port_already_taken():

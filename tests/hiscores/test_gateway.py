@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 import time_machine
+from prometheus_client import REGISTRY
 
 from hiscores import gateway
 from hiscores.breaker import get_breaker
 from hiscores.client import HiscoresClient
+from hiscores.deadline import Deadline
 from hiscores.errors import (
     CircuitOpen,
+    DeadlineExceeded,
     HiscoresBusy,
+    HiscoresError,
     HiscoresUnavailable,
     PlayerNotFound,
 )
@@ -102,6 +107,22 @@ def test_transient_failures_open_the_breaker():
     assert get_breaker().state().status == "open"
 
 
+@pytest.mark.parametrize(
+    ("status", "outcome"), [(404, "not_found"), (429, "throttled"), (503, "unavailable")]
+)
+def test_a_request_is_timed_under_its_errors_outcome(status, outcome):
+    def timed() -> float:
+        sample = "osrsdiff_hiscores_request_duration_seconds_count"
+        return REGISTRY.get_sample_value(sample, {"outcome": outcome}) or 0.0
+
+    before = timed()
+    with pytest.raises(HiscoresError) as raised:
+        gateway.fetch("Psikoi", client=Hiscores(default=status).client())
+
+    assert raised.value.outcome == outcome
+    assert timed() - before == 1
+
+
 def test_player_not_found_is_raised_and_not_counted():
     get_breaker().admit().failed()
 
@@ -116,9 +137,10 @@ def test_an_open_breaker_makes_no_request_and_takes_no_slot(polite):
     open_the_breaker()
     hiscores = Hiscores()
 
-    with pytest.raises(CircuitOpen):
+    with pytest.raises(CircuitOpen) as refused:
         gateway.fetch("Psikoi", client=hiscores.client())
 
+    assert refused.value.retry_at == get_breaker().state().retry_at
     assert hiscores.requests == []
     assert get_rate_limiter().reserve(max_wait=0) is not None
 
@@ -152,9 +174,10 @@ def test_busy_hands_a_half_open_trial_back(polite):
 def test_detect_mode_asks_the_tables_through_the_gateway():
     hiscores = Hiscores({"hiscore_oldschool_ironman": 404})
 
-    mode = gateway.detect_mode("Psikoi", client=hiscores.client())
+    mode, snapshot = gateway.detect_mode("Psikoi", client=hiscores.client())
 
     assert mode == GameMode.REGULAR
+    assert snapshot.overall is not None  # the regular table's answer, not asked again:
     assert [request.url.path.split("/")[1] for request in hiscores.requests] == [
         "m=hiscore_oldschool",
         "m=hiscore_oldschool_ironman",
@@ -169,3 +192,47 @@ def test_detect_mode_makes_no_request_while_the_breaker_is_open():
         gateway.detect_mode("Psikoi", client=hiscores.client())
 
     assert hiscores.requests == []
+
+
+# --- Deadlines ------------------------------------------------------------------
+
+
+def test_a_deadline_shorter_than_the_wait_for_a_slot_is_busy_at_once(polite):
+    polite.OSRS_MAX_REQUESTS_PER_SECOND = 0.1  # the next slot is 10 s away, within max_wait
+    get_rate_limiter().reserve(max_wait=0)
+    hiscores = Hiscores()
+
+    started = time.monotonic()
+    with pytest.raises(HiscoresBusy):
+        gateway.fetch("Psikoi", client=hiscores.client(), max_wait=30, deadline=Deadline(1.0))
+
+    assert time.monotonic() - started < 1.0
+    assert hiscores.requests == []
+
+
+@pytest.mark.parametrize("fault", ["slow", "hang"])
+def test_a_deadline_cuts_a_slow_answer_short_and_the_breaker_counts_nothing(
+    polite, fake_hiscores, fault
+):
+    polite.OSRS_BREAKER_FAILURE_THRESHOLD = 1
+    fake_hiscores.set_fault(fault, delay=10, times=None)
+
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        gateway.fetch("Psikoi", deadline=Deadline(0.5))
+
+    assert time.monotonic() - started < 2.0
+    state = get_breaker().state()
+    assert (state.status, state.consecutive_failures) == ("closed", 0)
+
+
+def test_a_deadline_is_shared_by_every_table_detection_asks(polite, fake_hiscores):
+    # Each table answers in 0.4 s: one fits in the deadline, the second does not.
+    fake_hiscores.set_fault("slow", delay=0.4, times=None)
+
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        gateway.detect_mode("Psikoi", deadline=Deadline(0.6))
+
+    assert time.monotonic() - started < 1.5
+    assert fake_hiscores.request_count == 2

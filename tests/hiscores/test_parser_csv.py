@@ -46,7 +46,7 @@ def test_psikoi_csv_values():
 
 def test_psikoi_csv_matches_its_json_except_four_hand_edited_rows():
     # The recorded CSV had a row inserted by hand before Dagannoth Prime (the JSON of
-    # the period, and HISCORES.md, put the new row after Dagannoth Supreme), so the
+    # the period, and docs/hiscores.md, put the new row after Dagannoth Supreme), so the
     # three Dagannoth rows sit one place late. Every other value agrees. If this set
     # changes, the layout or the sample changed: look before updating it.
     from_csv = parse_csv(sample("psikoi.2025-11.index_lite.csv"))

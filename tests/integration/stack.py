@@ -72,21 +72,25 @@ class Stack:
             OSRS_RATE_LIMIT_FILE=settings.OSRS_RATE_LIMIT_FILE,
             OSRS_BREAKER_STATE_FILE=settings.OSRS_BREAKER_STATE_FILE,
             LOG_LEVEL="INFO",
+            # The tests speak plain HTTP to gunicorn, with no TLS proxy in front.
+            SECURE_SSL_REDIRECT="false",
+            SESSION_COOKIE_SECURE="false",
+            CSRF_COOKIE_SECURE="false",
         )
         env.update(overrides)
         return env
 
-    def start(self, name: str, *, concurrency: int = 2) -> subprocess.Popen:
+    def start(
+        self, name: str, *, concurrency: int = 2, node: str | None = None
+    ) -> subprocess.Popen:
+        """`node` is the worker's node name: a fresh one unless given."""
         commands = {
             "worker": [
                 "worker", "--queues", "fetch,celery", "--concurrency", str(concurrency),
-                "--hostname", f"{name}-{time.monotonic_ns()}@%h", "--without-mingle",
+                "--hostname", node or f"{name}-{time.monotonic_ns()}@%h", "--without-mingle",
                 "--without-gossip",
             ],
-            "beat": [
-                "beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
-                "--schedule", str(self.var_dir / "beat-schedule"),
-            ],
+            "beat": ["beat", "--schedule", str(self.var_dir / "beat-schedule")],
         }  # fmt: skip
         argv = ["-m", "celery", "-A", "osrsdiff", *commands[name], "--loglevel", "INFO"]
         return self._launch(name, argv, self.env)

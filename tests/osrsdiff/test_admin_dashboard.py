@@ -62,6 +62,27 @@ def test_staff_see_players_fetches_backlog_and_breaker(staff_client, settings):
     assert cell(html, "breaker", "State") == "closed"
 
 
+def test_deferrals_are_shown_apart_below_the_total(staff_client):
+    with time_machine.travel(NOW, tick=False):
+        player = PlayerFactory(next_fetch_at=NOW + timedelta(hours=1))
+        for minutes, outcome in (
+            (1, FetchOutcome.UNAVAILABLE),
+            (2, FetchOutcome.DEFERRED),
+            (3, FetchOutcome.DEFERRED),
+        ):
+            started = NOW - timedelta(minutes=minutes)
+            FetchAttempt.objects.create(
+                player=player, started_at=started, finished_at=started, outcome=outcome
+            )
+        html = staff_client.get(URL).content.decode()
+
+    assert cell(html, "fetches", "Unavailable") == "1"
+    assert cell(html, "fetches", "Total") == "1"
+    assert cell(html, "fetches", "Deferred (no request made)") == "2"
+    fetches = html.split('id="dashboard-fetches"', 1)[1]
+    assert fetches.index('data-outcome="total"') < fetches.index('data-outcome="deferred"')
+
+
 def test_non_staff_are_sent_to_the_login_page(client):
     client.force_login(UserFactory(username="player"))
     response = client.get(URL)

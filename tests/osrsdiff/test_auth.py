@@ -16,6 +16,15 @@ def login(client, username, password=PASSWORD):
     )
 
 
+def login_from(client, username, password=PASSWORD, *, forwarded):
+    return client.post(
+        "/api/auth/login",
+        {"username": username, "password": password},
+        format="json",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
 def assert_error(response, status, code):
     assert response.status_code == status, response.content
     body = response.json()
@@ -146,3 +155,44 @@ def test_bcrypt_hashes_are_accepted(anon, settings):
     legacy.password = make_password(PASSWORD, hasher="bcrypt_sha256")
     legacy.save()
     assert login(anon, "legacy").status_code == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_login_throttle(anon, user, settings):
+    settings.AUTH_THROTTLE_RATE = "3/min"
+    settings.NUM_PROXIES = 0
+    answers = [
+        login_from(anon, user.username, "wrong", forwarded=f"198.51.100.{n}").status_code
+        for n in range(6)
+    ]
+    assert answers[:3] == [401, 401, 401]
+    assert answers[3:] == [429, 429, 429]
+
+
+def test_behind_a_proxy_the_throttle_counts_the_address_the_proxy_appended(anon, user, settings):
+    settings.AUTH_THROTTLE_RATE = "2/min"
+    settings.NUM_PROXIES = 1
+    for forged in ("1.1.1.1", "2.2.2.2"):
+        login_from(anon, user.username, "wrong", forwarded=f"{forged}, 203.0.113.7")
+    assert login_from(anon, user.username, forwarded="9.9.9.9, 203.0.113.7").status_code == 429
+    assert login_from(anon, user.username, forwarded="203.0.113.8").status_code == 200
+
+
+def test_refreshing_the_token_of_a_deleted_user_is_401(anon, user):
+    refresh = login(anon, user.username).json()["refresh"]
+    user.delete()
+    response = anon.post("/api/auth/refresh", {"refresh": refresh}, format="json")
+    assert_error(response, 401, "authentication_failed")
+
+
+def test_refreshing_the_token_of_a_deactivated_user_is_401(anon, user):
+    refresh = login(anon, user.username).json()["refresh"]
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = anon.post("/api/auth/refresh", {"refresh": refresh}, format="json")
+    assert_error(response, 401, "authentication_failed")
+
+
+def test_a_username_longer_than_any_user_may_have_is_422(anon):
+    response = anon.post("/api/auth/login", {"username": "x" * 151, "password": "p"}, format="json")
+    assert_error(response, 422, "validation_error")
+    assert "username" in response.json()["details"]

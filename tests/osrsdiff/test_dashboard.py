@@ -74,9 +74,23 @@ def test_fetches_are_counted_by_outcome_over_the_last_hour_only():
         "not_found": 0,
         "throttled": 1,
         "unavailable": 0,
+        "deferred": 0,
         "error": 0,
         "total": 4,
     }
+
+
+def test_deferrals_are_counted_apart_from_failures_and_left_out_of_the_total():
+    player = PlayerFactory(next_fetch_at=later(hours=1))
+    attempt(player, ago(minutes=1), FetchOutcome.UNAVAILABLE)
+    attempt(player, ago(minutes=2), FetchOutcome.ERROR)
+    for minutes in (3, 4, 5):
+        attempt(player, ago(minutes=minutes), FetchOutcome.DEFERRED)
+
+    fetches = service_overview(NOW)["fetches_last_hour"]
+
+    assert (fetches["deferred"], fetches["unavailable"], fetches["error"]) == (3, 1, 1)
+    assert fetches["total"] == 2
 
 
 def test_backlog_counts_waiting_players_by_how_overdue_they_are(rate):

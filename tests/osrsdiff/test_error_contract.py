@@ -25,8 +25,8 @@ urlpatterns = [
     path("api/test/db-down", DatabaseDown.as_view()),
     *project_urls,
 ]
-handler404 = "osrsdiff.errors.not_found_view"
-handler500 = "osrsdiff.errors.server_error_view"
+handler404 = "api.handlers.not_found_view"
+handler500 = "api.handlers.server_error_view"
 
 
 def assert_contract(response, status, code):

@@ -171,6 +171,26 @@ def test_fetches_are_counted_by_outcome_and_hiscores_calls_by_duration(scraper, 
     assert moved("osrsdiff_hiscores_request_duration_seconds_sum", outcome="ok") > 0
 
 
+def test_deferrals_are_counted_apart_from_failures(scraper, fake_hiscores):
+    player = PlayerFactory(username="gen 6")
+    breaker = get_breaker()
+    while breaker.state().status != "open":
+        breaker.admit().failed()
+    before = scrape(scraper)
+
+    fetch_player.apply(args=(player.pk,))
+
+    after = scrape(scraper)
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    for name in ("osrsdiff_fetch_attempts_total", "osrsdiff_fetches_last_hour"):
+        assert moved(name, outcome="deferred") == 1
+        assert moved(name, outcome="unavailable") == 0
+    assert fake_hiscores.request_count == 0
+
+
 def test_players_and_backlog_are_counted_at_scrape_time(scraper):
     now = timezone.now()
     later, long_ago = now + timedelta(hours=1), now - timedelta(hours=2)

@@ -1,4 +1,7 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -71,7 +74,7 @@ def test_history_admin_never_counts_the_whole_table(staff_client):
             player=player, fetched_at=timezone.now() - timezone.timedelta(minutes=_)
         )
     with CaptureQueriesContext(connection) as queries:
-        response = staff_client.get("/admin/hiscores/hiscorerecord/")
+        response = staff_client.get("/admin/players/hiscorerecord/")
     assert response.status_code == 200
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert counts, "the paginator still counts, but bounded"
@@ -96,3 +99,192 @@ def test_beat_schedule_is_editable_in_the_admin(staff_client):
     call_command("seed_schedule", stdout=open("/dev/null", "w"))  # noqa: SIM115
     html = staff_client.get("/admin/django_celery_beat/periodictask/").content.decode()
     assert "Schedule due fetches" in html
+
+
+# --- Writes go through the services -----------------------------------------------
+
+ADD_URL = "/admin/players/player/add/"
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def interval_bounds(settings):
+    settings.FETCH_INTERVAL_MIN_MINUTES, settings.FETCH_INTERVAL_MAX_MINUTES = 5, 10080
+
+
+def add_player(client, **fields):
+    data = {"username": "Psikoi", "game_mode": "regular", "fetch_interval_minutes": 60}
+    return client.post(ADD_URL, {**data, **fields})
+
+
+def change_player(client, player, **fields):
+    data = {"is_active": "on", "fetch_interval_minutes": player.fetch_interval_minutes}
+    data = {**data, **fields}
+    if data["is_active"] is False:
+        del data["is_active"]  # how a browser sends an unticked box
+    return client.post(f"/admin/players/player/{player.pk}/change/", data)
+
+
+def form_of(response):
+    assert response.status_code == 200, "the form is shown again, with its errors"
+    return response.context["adminform"].form
+
+
+class TestAdd:
+    def test_the_add_form_asks_for_a_name_a_mode_or_detection_and_an_interval(self, staff_client):
+        form = form_of(staff_client.get(ADD_URL))
+        assert list(form.fields) == ["username", "game_mode", "fetch_interval_minutes"]
+        assert "detect" in dict(form.fields["game_mode"].choices)
+
+    def test_adding_tracks_the_player_with_its_first_record(self, staff_client, fake_hiscores):
+        response = add_player(staff_client, username="PSIKOI", fetch_interval_minutes=90)
+        assert response.status_code == 302
+        player = Player.objects.get()
+        # Spelt as the hiscores spell it, under its lookup key, as the API adds it.
+        assert (player.username, player.username_key) == ("Psikoi", "psikoi")
+        assert player.fetch_interval_minutes == 90
+        assert player.latest_record is not None
+        assert player.last_fetched == player.latest_record.fetched_at
+        assert fake_hiscores.request_count == 1
+        assert player.added_by.is_staff
+
+    def test_adding_a_tracked_player_again_is_a_form_error_not_a_500(
+        self, staff_client, fake_hiscores
+    ):
+        add_player(staff_client, username="Psikoi")
+        form = form_of(add_player(staff_client, username="PSIKOI"))
+        assert form.errors["username"] == ["That player is already tracked."]
+        assert Player.objects.count() == 1
+
+    def test_a_name_not_on_the_hiscores_is_a_form_error(self, staff_client, fake_hiscores):
+        form = form_of(add_player(staff_client, username="nobody here"))
+        assert form.errors["username"] == ["nobody here is not on the hiscores."]
+        assert not Player.objects.exists()
+
+    @pytest.mark.parametrize("name", ["bad!name", "-leading", "trailing_", "zé"])
+    def test_an_illegal_name_is_a_form_error_without_asking_the_hiscores(
+        self, staff_client, fake_hiscores, name
+    ):
+        form = form_of(add_player(staff_client, username=name))
+        assert form.errors["username"]
+        assert fake_hiscores.request_count == 0
+        assert not Player.objects.exists()
+
+    def test_unavailable_hiscores_are_a_form_error_and_nothing_is_stored(
+        self, staff_client, fake_hiscores
+    ):
+        fake_hiscores.set_fault("503", times=None)
+        form = form_of(add_player(staff_client))
+        [error] = form.non_field_errors()
+        assert "hiscores are unavailable" in error and "503" in error
+        assert not Player.objects.exists()
+
+    def test_detection_stores_the_mode_the_hiscores_know(self, staff_client, fake_hiscores):
+        ironman = next(n for n in fake_hiscores.player_names() if "iron" in n.lower())
+        response = add_player(staff_client, username=ironman, game_mode="detect")
+        assert response.status_code == 302
+        assert Player.objects.get().game_mode in {"ironman", "hardcore_ironman", "ultimate_ironman"}
+
+    @pytest.mark.parametrize("minutes", [4, 10081])
+    def test_an_interval_out_of_bounds_is_a_form_error_without_asking_the_hiscores(
+        self, staff_client, fake_hiscores, interval_bounds, minutes
+    ):
+        form = form_of(add_player(staff_client, fetch_interval_minutes=minutes))
+        # The service's own message: the bounds are checked in one place.
+        assert form.errors["fetch_interval_minutes"] == ["Must be from 5 to 10080 minutes."]
+        assert fake_hiscores.request_count == 0
+        assert not Player.objects.exists()
+
+
+class TestChange:
+    def test_only_activity_and_interval_are_editable(self, staff_client):
+        player = PlayerFactory()
+        form = form_of(staff_client.get(f"/admin/players/player/{player.pk}/change/"))
+        assert set(form.fields) == {"is_active", "fetch_interval_minutes"}
+
+    def test_changing_the_interval_reschedules_from_the_last_fetch(self, clock, staff_client):
+        player = PlayerFactory(
+            fetch_interval_minutes=60,
+            last_fetched=NOW - timedelta(minutes=10),
+            next_fetch_at=NOW + timedelta(minutes=50),
+        )
+        assert change_player(staff_client, player, fetch_interval_minutes=120).status_code == 302
+        player.refresh_from_db()
+        assert player.fetch_interval_minutes == 120
+        assert player.next_fetch_at == NOW + timedelta(minutes=110)
+
+    def test_an_interval_already_overdue_makes_the_player_due_now(self, clock, staff_client):
+        player = PlayerFactory(
+            fetch_interval_minutes=600,
+            last_fetched=NOW - timedelta(hours=3),
+            next_fetch_at=NOW + timedelta(hours=7),
+        )
+        change_player(staff_client, player, fetch_interval_minutes=60)
+        player.refresh_from_db()
+        assert player.next_fetch_at == NOW
+
+    def test_reactivating_makes_the_player_due_now(self, clock, staff_client):
+        player = PlayerFactory(is_active=False, next_fetch_at=NOW + timedelta(days=2))
+        change_player(staff_client, player, is_active="on")
+        player.refresh_from_db()
+        assert player.is_active and player.next_fetch_at == NOW
+        change_player(staff_client, player, is_active=False)
+        assert not Player.objects.get(pk=player.pk).is_active
+
+    @pytest.mark.parametrize("minutes", [4, 10081])
+    def test_an_interval_out_of_bounds_is_a_form_error_and_changes_nothing(
+        self, staff_client, interval_bounds, minutes
+    ):
+        player = PlayerFactory(fetch_interval_minutes=60)
+        form = form_of(change_player(staff_client, player, fetch_interval_minutes=minutes))
+        assert form.errors["fetch_interval_minutes"] == ["Must be from 5 to 10080 minutes."]
+        assert Player.objects.get(pk=player.pk).fetch_interval_minutes == 60
+
+    def test_the_schedule_claim_and_fetch_state_cannot_be_written(self, clock, staff_client):
+        player = PlayerFactory(username="Zezima", next_fetch_at=NOW, last_fetched=None)
+        change_player(
+            staff_client,
+            player,
+            username="Renamed",
+            game_mode="ironman",
+            next_fetch_at_0="2030-01-01",
+            next_fetch_at_1="00:00:00",
+            fetch_claimed_until_0="2030-01-01",
+            fetch_claimed_until_1="00:00:00",
+            last_fetched_0="2030-01-01",
+            last_fetched_1="00:00:00",
+            status="failing",
+            failure_count=9,
+        )
+        player.refresh_from_db()
+        assert (player.username, player.game_mode, player.next_fetch_at) == (
+            "Zezima",
+            "regular",
+            NOW,
+        )
+        assert (player.fetch_claimed_until, player.last_fetched) == (None, None)
+        assert (player.status, player.failure_count) == ("ok", 0)
+
+
+class TestDelete:
+    def test_deleting_a_player_removes_its_history(self, staff_client):
+        record = HiscoreRecordFactory()
+        player = record.player
+        response = staff_client.post(f"/admin/players/player/{player.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302
+        assert not Player.objects.filter(pk=player.pk).exists()
+        assert not type(record).objects.filter(pk=record.pk).exists()
+
+    def test_deleting_selected_players_removes_them_and_only_them(self, staff_client):
+        doomed, kept = PlayerFactory.create_batch(2)
+        staff_client.post(
+            "/admin/players/player/",
+            {"action": "delete_selected", "_selected_action": [doomed.pk], "post": "yes"},
+        )
+        assert list(Player.objects.all()) == [kept]

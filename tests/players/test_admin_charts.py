@@ -12,8 +12,8 @@ import time_machine
 from django.utils.dateparse import parse_datetime
 
 from hiscores import catalogue
-from hiscores.models import HiscoreRecord
 from players.admin import CHART_DAYS, CHART_POINTS
+from players.records import HiscoreRecord
 from tests.factories import HiscoreRecordFactory, PlayerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,11 @@
+import time
+
 import pytest
 from django.conf import settings
 
-from hiscores.models import HiscoreRecord
+from hiscores.modes import GameMode
 from players.models import FetchAttempt, Player, PlayerStatus
+from players.records import HiscoreRecord
 from tests.factories import HiscoreRecordFactory, PlayerFactory
 from tests.queued import queued_player_ids
 
@@ -80,6 +83,21 @@ class TestAdd:
         assert response.status_code == 422
         assert response.json()["details"]
 
+    @pytest.mark.parametrize("minutes", [14, 121, 10**30])
+    def test_the_interval_bounds_are_the_settings_checked_by_the_service(
+        self, api, fake_hiscores, settings, minutes
+    ):
+        settings.FETCH_INTERVAL_MIN_MINUTES, settings.FETCH_INTERVAL_MAX_MINUTES = 15, 120
+        response = api.post(
+            "/api/players", {"username": "Psikoi", "fetch_interval_minutes": minutes}, format="json"
+        )
+        assert response.status_code == 422
+        body = response.json()
+        assert body["error_code"] == "validation_error"
+        assert body["details"] == {"fetch_interval_minutes": ["Must be from 15 to 120 minutes."]}
+        assert fake_hiscores.request_count == 0
+        assert not Player.objects.exists()
+
     def test_a_body_that_is_not_an_object_is_rejected(self, api):
         response = api.post("/api/players", ["psikoi"], format="json")
         assert response.status_code == 422
@@ -106,6 +124,60 @@ class TestAdd:
         assert response.status_code == 201, response.content
         assert response.json()["game_mode"] != "regular"
 
+    @pytest.mark.parametrize(
+        ("name", "mode"),
+        [
+            ("Zezima", GameMode.REGULAR),
+            ("Iron Demo", GameMode.IRONMAN),
+            ("HC Demo", GameMode.HARDCORE),
+            ("HC Fallen", GameMode.IRONMAN),
+            ("Deironed", GameMode.REGULAR),
+        ],
+    )
+    def test_detection_asks_no_table_twice_and_stores_the_settled_tables_answer(
+        self, api, fake_hiscores, name, mode
+    ):
+        body = {"username": name, "game_mode": "detect"}
+        response = api.post("/api/players", body, format="json")
+        assert response.status_code == 201, response.content
+        assert response.json()["game_mode"] == mode
+        tables = [table for _, table, _ in fake_hiscores.log.entries()]
+        assert len(tables) == len(set(tables)), tables
+        record = Player.objects.get().latest_record
+        expected = fake_hiscores.document(name, mode)
+        overall = next(s for s in expected["skills"] if s["name"] == "Overall")
+        assert record.overall_experience == overall["xp"]
+
+    @pytest.mark.parametrize("game_mode", ["regular", "detect"])
+    @pytest.mark.parametrize("fault", ["slow", "hang"])
+    def test_slow_hiscores_make_the_add_a_502_within_the_deadline(
+        self, api, fake_hiscores, settings, game_mode, fault
+    ):
+        settings.PLAYER_ADD_DEADLINE_SECONDS = 1.0
+        fake_hiscores.set_fault(fault, delay=30, times=None)
+        started = time.monotonic()
+        response = api.post(
+            "/api/players", {"username": "Psikoi", "game_mode": game_mode}, format="json"
+        )
+        assert time.monotonic() - started < 2.5
+        assert response.status_code == 502
+        body = response.json()
+        assert body["error_code"] == "hiscores_unavailable"
+        assert "within 1 s" in body["details"]["reason"]
+        assert not Player.objects.exists()
+
+    def test_the_deadline_covers_the_wait_for_a_rate_limit_slot(self, api, fake_hiscores, settings):
+        from hiscores.ratelimit import get_rate_limiter
+
+        settings.PLAYER_ADD_DEADLINE_SECONDS = 1.0
+        settings.OSRS_MAX_REQUESTS_PER_SECOND = 0.2  # the next slot is 5 s away
+        get_rate_limiter().reserve(max_wait=0)
+        started = time.monotonic()
+        response = api.post("/api/players", {"username": "Psikoi"}, format="json")
+        assert time.monotonic() - started < 1.0
+        assert response.status_code == 502
+        assert fake_hiscores.request_count == 0
+
     def test_an_explicit_mode_the_player_is_not_on_is_422(self, api, fake_hiscores):
         response = api.post(
             "/api/players", {"username": "Psikoi", "game_mode": "ultimate_ironman"}, format="json"
@@ -120,6 +192,43 @@ class TestList:
         assert body["count"] == 3
         assert len(body["results"]) == 2
         assert body["next"]
+
+    def test_a_page_holds_at_most_the_default_and_at_most_the_maximum_asked(self, api, settings):
+        settings.PAGE_MAX_LIMIT = 3
+        PlayerFactory.create_batch(4)
+        assert len(api.get("/api/players?limit=3").json()["results"]) == 3
+        response = api.get("/api/players?limit=4")
+        assert response.status_code == 422
+        assert response.json()["details"] == {"limit": ["Must be a whole number from 1 to 3."]}
+
+    def test_an_offset_past_the_end_is_an_empty_page(self, api):
+        PlayerFactory.create_batch(2)
+        body = api.get("/api/players?offset=999999999").json()
+        assert (body["count"], body["results"]) == (2, [])
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "limit=99999999999999999999",
+            "limit=1000000",
+            "limit=0",
+            "limit=-1",
+            "limit=ten",
+            "limit=",
+            "limit=1e3",
+            "offset=99999999999999999999",
+            "offset=-1",
+            "offset=ten",
+            "offset=",
+        ],
+    )
+    def test_a_bad_limit_or_offset_is_422_naming_it(self, api, query):
+        PlayerFactory()
+        response = api.get(f"/api/players?{query}")
+        assert response.status_code == 422, response.content
+        body = response.json()
+        assert body["error_code"] == "validation_error"
+        assert set(body["details"]) == {query.split("=")[0]}
 
     def test_filters_and_search(self, api):
         PlayerFactory(username="Zezima", username_key="zezima")
@@ -157,9 +266,9 @@ class TestShowUpdateDelete:
         assert response.status_code == 404
         assert error_code(response) == "player_not_found"
 
-    def test_patch_changes_interval_and_activity(self, api):
+    def test_patch_changes_interval_and_activity(self, staff_api):
         PlayerFactory(username="Zezima", username_key="zezima")
-        response = api.patch(
+        response = staff_api.patch(
             "/api/players/zezima",
             {"is_active": False, "fetch_interval_minutes": 120},
             format="json",
@@ -179,17 +288,43 @@ class TestShowUpdateDelete:
             {"username": "renamed"},
         ],
     )
-    def test_bad_patches_are_422_and_change_nothing(self, api, body):
+    def test_bad_patches_are_422_and_change_nothing(self, staff_api, body):
         PlayerFactory(username="Zezima", username_key="zezima", fetch_interval_minutes=60)
-        response = api.patch("/api/players/zezima", body, format="json")
+        response = staff_api.patch("/api/players/zezima", body, format="json")
         assert response.status_code == 422
         player = Player.objects.get()
         assert (player.username, player.fetch_interval_minutes) == ("Zezima", 60)
 
-    def test_reactivating_makes_the_player_due_now(self, api):
+    def test_an_interval_out_of_the_settings_bounds_is_422_from_the_service(
+        self, staff_api, settings
+    ):
+        settings.FETCH_INTERVAL_MIN_MINUTES, settings.FETCH_INTERVAL_MAX_MINUTES = 15, 120
+        PlayerFactory(username="Zezima", username_key="zezima", fetch_interval_minutes=60)
+        response = staff_api.patch(
+            "/api/players/zezima", {"fetch_interval_minutes": 121}, format="json"
+        )
+        assert response.status_code == 422
+        assert response.json()["details"] == {
+            "fetch_interval_minutes": ["Must be from 15 to 120 minutes."]
+        }
+        assert Player.objects.get().fetch_interval_minutes == 60
+
+    def test_only_staff_may_patch(self, api):
+        PlayerFactory(username="Zezima", username_key="zezima", fetch_interval_minutes=60)
+        response = api.patch(
+            "/api/players/zezima",
+            {"is_active": False, "fetch_interval_minutes": 120},
+            format="json",
+        )
+        assert response.status_code == 403
+        assert error_code(response) == "permission_denied"
+        player = Player.objects.get()
+        assert (player.is_active, player.fetch_interval_minutes) == (True, 60)
+
+    def test_reactivating_makes_the_player_due_now(self, staff_api):
         player = PlayerFactory(username="Zezima", username_key="zezima", is_active=False)
         before = player.next_fetch_at
-        api.patch("/api/players/zezima", {"is_active": True}, format="json")
+        staff_api.patch("/api/players/zezima", {"is_active": True}, format="json")
         player.refresh_from_db()
         assert player.is_active and player.next_fetch_at >= before
 

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from hiscores import catalogue, levels
-from players.stats import NoRecords, player_stats, stats_of
+from players.errors import NoRecords
+from players.stats import player_stats, stats_of
 from tests.factories import HiscoreRecordFactory, PlayerFactory, skills_data
 
 NOW = datetime(2026, 6, 15, tzinfo=UTC)
@@ -26,10 +27,13 @@ def record(**fields) -> SimpleNamespace:
     return SimpleNamespace(**(values | fields))
 
 
-def test_a_record_from_before_a_skill_existed_shows_it_as_null():
+UNKNOWN_SKILL = {"rank": None, "level": None, "experience": None, "virtual_level": None}
+
+
+def test_a_record_from_before_a_skill_existed_shows_it_with_unknown_values():
     skills = skills_data(1_000_000)
     del skills["sailing"]
-    assert stats_of(record(skills_data=skills), username="x")["skills"]["sailing"] is None
+    assert stats_of(record(skills_data=skills), username="x")["skills"]["sailing"] == UNKNOWN_SKILL
 
 
 def test_an_untrained_skill_listed_with_zero_experience_is_kept():
@@ -47,10 +51,12 @@ def test_combat_counts_an_unranked_combat_skill_as_a_new_account_would():
     assert ranked - unranked == 12
 
 
-def test_no_value_is_ever_minus_one_or_zero_for_unranked():
-    body = stats_of(record(bosses_data={"zulrah": None}), username="x")
-    assert body["bosses"]["zulrah"] is None
-    assert all(v is None for v in body["activities"].values())
+def test_an_unranked_entry_is_an_object_of_nulls_never_null_itself():
+    skills = skills_data(1_000_000) | {"attack": None}
+    body = stats_of(record(skills_data=skills, bosses_data={"zulrah": None}), username="x")
+    assert body["skills"]["attack"] == UNKNOWN_SKILL
+    assert body["bosses"]["zulrah"] == {"rank": None, "kc": None}
+    assert all(v == {"rank": None, "score": None} for v in body["activities"].values())
 
 
 def test_raw_hiscores_markers_never_leak_through():

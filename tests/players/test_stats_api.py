@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
 from hiscores import catalogue, levels
-from hiscores.models import HiscoreRecord
 from players.models import Player
+from players.records import HiscoreRecord
 from tests.factories import HiscoreRecordFactory, PlayerFactory, skills_data
 
 pytestmark = pytest.mark.django_db
@@ -72,14 +72,48 @@ def test_stats_show_the_latest_record(api, zezima):
     assert body["combat_level"] == 89
 
 
-def test_every_catalogue_row_is_present_and_unranked_is_null(api, zezima):
-    fetched(zezima, NOW, bosses_data={}, activities_data={"clue_scrolls_all": None})
+UNRANKED_SKILL = {"rank": None, "level": None, "experience": None, "virtual_level": None}
+UNRANKED_BOSS = {"rank": None, "kc": None}
+UNRANKED_ACTIVITY = {"rank": None, "score": None}
+
+
+def unranked_everywhere(player: Player, at: datetime) -> None:
+    """A record where Attack, every boss and the clue scrolls are unranked."""
+    fetched(
+        player,
+        at,
+        skills_data=skills_data(50_000) | {"attack": None},
+        bosses_data={},
+        activities_data={"clue_scrolls_all": None},
+    )
+
+
+def assert_unranked_are_objects_of_nulls(body: dict) -> None:
+    assert body["skills"]["attack"] == UNRANKED_SKILL
+    assert all(entry == UNRANKED_BOSS for entry in body["bosses"].values())
+    assert body["activities"]["clue_scrolls_all"] == UNRANKED_ACTIVITY
+
+
+def test_every_catalogue_row_is_present_and_unranked_is_an_object_of_nulls(api, zezima):
+    unranked_everywhere(zezima, NOW)
     body = api.get("/api/players/Zezima/stats").json()
     assert list(body["skills"]) == list(catalogue.SKILL_SLUGS)
     assert list(body["bosses"]) == list(catalogue.BOSS_SLUGS)
     assert list(body["activities"]) == list(catalogue.ACTIVITY_SLUGS)
-    assert set(body["bosses"].values()) == {None}
-    assert body["activities"]["clue_scrolls_all"] is None
+    assert_unranked_are_objects_of_nulls(body)
+
+
+def test_stats_at_a_moment_show_unranked_as_objects_of_nulls(clock, api, zezima):
+    unranked_everywhere(zezima, NOW - timedelta(days=2))
+    fetched(zezima, NOW - timedelta(days=1))
+    at = (NOW - timedelta(days=2)).isoformat()
+    assert_unranked_are_objects_of_nulls(api.get("/api/players/zezima/stats", {"at": at}).json())
+
+
+def test_batch_stats_show_unranked_as_objects_of_nulls(api, zezima):
+    unranked_everywhere(zezima, NOW)
+    body = api.get("/api/stats", {"usernames": "zezima"}).json()
+    assert_unranked_are_objects_of_nulls(body["zezima"])
 
 
 def test_rows_the_catalogue_does_not_know_are_carried_through(api, zezima):
@@ -179,7 +213,8 @@ def test_batch_reads_every_player_and_record_in_one_query(api):
     with CaptureQueriesContext(connection) as queries:
         response = api.get("/api/stats", {"usernames": ",".join(names)})
     assert all(response.json()[name] for name in names)
-    reads = [q["sql"] for q in queries.captured_queries if "hiscores_hiscorerecord" in q["sql"]]
+    # The body's read (the validator before it reads no record's values).
+    reads = [q["sql"] for q in queries.captured_queries if "skills_data" in q["sql"]]
     assert len(reads) == 1
     assert "players_player" in reads[0]
 
@@ -230,3 +265,18 @@ def test_the_schema_describes_the_stats_body_exactly(api, zezima):
         schema, _component(schema, stats["properties"]["skills"])["properties"]["attack"]
     )
     assert set(skill["properties"]) == set(body["skills"]["attack"])
+
+
+@pytest.mark.parametrize(
+    ("section", "entry"),
+    [("SkillStats", "SkillStat"), ("BossStats", "BossStat"), ("ActivityStats", "ActivityStat")],
+)
+def test_the_schema_says_an_entry_is_never_null_but_its_values_may_be(section, entry):
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    reference = {"$ref": f"#/components/schemas/{entry}"}
+    described = schemas[section]
+    assert all(value == reference for value in described["properties"].values())
+    assert described["additionalProperties"] == reference
+    values = schemas[entry]["properties"]
+    assert all((value["type"], value["nullable"]) == ("integer", True) for value in values.values())
+    assert set(schemas[entry]["required"]) == set(values)

@@ -2,11 +2,17 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import DatabaseError
 from django.utils import timezone
 
-from hiscores.breaker import get_breaker
-from hiscores.models import HiscoreRecord
+from hiscores import gateway
+from hiscores.breaker import CircuitBreaker, get_breaker
+from hiscores.client import HiscoresClient
+from hiscores.errors import CircuitOpen
+from players import tasks
 from players.models import FetchAttempt, FetchOutcome, Player, PlayerStatus
+from players.recording import fetch_record_successes
+from players.records import HiscoreRecord
 from players.tasks import (
     fetch_player,
     fetch_players,
@@ -83,22 +89,88 @@ def test_an_open_breaker_defers_without_calling_out(psikoi, fake_hiscores, setti
     seen = fake_hiscores.request_count
     assert fetch_player.apply(args=(psikoi.pk,)).get() == "deferred"
     assert fake_hiscores.request_count == seen
+    assert outcomes() == ["unavailable", "unavailable", "deferred"]
     psikoi.refresh_from_db()
     assert psikoi.next_fetch_at >= timezone.now() + timedelta(
         seconds=settings.OSRS_BREAKER_RESET_SECONDS - 2
     )
     assert psikoi.fetch_claimed_until is None
+    assert psikoi.status == PlayerStatus.FAILING  # from the give-up; a deferral changes nothing
 
 
-def test_no_limiter_slot_soon_hands_the_player_back(psikoi, fake_hiscores, settings):
+def test_a_deferral_reschedules_at_the_breakers_next_trial_without_asking_it_again(
+    psikoi, monkeypatch
+):
+    now = timezone.now().replace(microsecond=0)
+    next_trial = now + timedelta(seconds=90)
+
+    def refused(*args, **kwargs):
+        raise CircuitOpen("open", retry_at=next_trial.timestamp())
+
+    def state(self):
+        raise AssertionError("the breaker was read again")
+
+    monkeypatch.setattr(gateway, "fetch", refused)
+    monkeypatch.setattr(CircuitBreaker, "state", state)
+    with time_machine.travel(now, tick=False):
+        assert fetch_player.apply(args=(psikoi.pk,)).get() == "deferred"
+    psikoi.refresh_from_db()
+    assert psikoi.next_fetch_at == next_trial
+    attempt = FetchAttempt.objects.get()
+    assert (attempt.outcome, attempt.http_status) == (FetchOutcome.DEFERRED, None)
+
+
+def test_no_limiter_slot_soon_defers_the_player_keeping_its_place(psikoi, fake_hiscores, settings):
     settings.OSRS_MAX_REQUESTS_PER_SECOND = 0.001
     fetch_player.apply(args=(psikoi.pk,))
+    due = timezone.now() - timedelta(minutes=10)
+    psikoi.next_fetch_at, psikoi.fetch_claimed_until = due, timezone.now() + timedelta(minutes=5)
+    psikoi.save()
+    assert fetch_player.apply(args=(psikoi.pk,)).get() == "deferred"
+    psikoi.refresh_from_db()
+    assert (psikoi.fetch_claimed_until, psikoi.next_fetch_at) == (None, due)
+    assert outcomes() == ["stored", "deferred"]
+    assert fake_hiscores.request_count == 1
+
+
+def test_a_fault_of_ours_logs_an_error_frees_the_lease_and_counts_nothing(
+    psikoi, fake_hiscores, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    get_breaker().admit().failed()
+    monkeypatch.setattr(HiscoresClient, "fetch", broken)
     psikoi.fetch_claimed_until = timezone.now() + timedelta(minutes=5)
     psikoi.save()
-    assert fetch_player.apply(args=(psikoi.pk,)).get() == "released"
+
+    assert fetch_player.apply(args=(psikoi.pk,)).get() == "error"
+
+    attempt = FetchAttempt.objects.get()
+    assert (attempt.outcome, attempt.message) == (FetchOutcome.ERROR, "ValueError: a bug")
     psikoi.refresh_from_db()
     assert psikoi.fetch_claimed_until is None
-    assert fake_hiscores.request_count == 1
+    assert psikoi.status == PlayerStatus.FAILING
+    assert psikoi.next_fetch_at > timezone.now()
+    assert get_breaker().state().consecutive_failures == 1
+    assert drain() == []
+
+
+def test_a_database_error_with_one_player_leaves_the_rest_of_the_batch_fetched(
+    fake_hiscores, monkeypatch
+):
+    first, second = (PlayerFactory(username=f"gen {n}", username_key=f"gen {n}") for n in (1, 2))
+
+    def store(answers):
+        if any(answer.player_id == first.pk for answer in answers):
+            raise DatabaseError("disk full")
+        return fetch_record_successes(answers)
+
+    monkeypatch.setattr(tasks, "fetch_record_successes", store)
+
+    assert fetch_players.apply(args=([first.pk, second.pk],)).get() == ["error", "stored"]
+    assert outcomes() == ["error", "stored"]
+    assert not HiscoreRecord.objects.filter(player=first).exists()
 
 
 def test_a_fetch_for_a_deleted_player_does_nothing(fake_hiscores):
@@ -117,6 +189,22 @@ def test_a_batch_fetches_each_of_its_players(fake_hiscores):
     players = [PlayerFactory(username=f"gen {n}", username_key=f"gen {n}") for n in (1, 2, 3)]
     assert fetch_players.apply(args=([p.pk for p in players],)).get() == ["stored"] * 3
     assert HiscoreRecord.objects.count() == 3
+
+
+def test_a_player_deleted_while_its_batch_is_fetched_is_skipped(fake_hiscores, monkeypatch):
+    kept, untracked = (PlayerFactory(username=f"gen {n}", username_key=f"gen {n}") for n in (1, 2))
+    ask = gateway.fetch
+
+    def fetch_then_untrack(username, *args, **kwargs):
+        snapshot = ask(username, *args, **kwargs)
+        if username == untracked.username:
+            untracked.delete()  # after the answer, before the batch is recorded
+        return snapshot
+
+    monkeypatch.setattr(gateway, "fetch", fetch_then_untrack)
+    assert fetch_players.apply(args=([kept.pk, untracked.pk],)).get() == ["stored", "gone"]
+    assert list(HiscoreRecord.objects.values_list("player", flat=True)) == [kept.pk]
+    assert outcomes() == ["stored"]
 
 
 def test_retry_delays_grow_with_jitter(settings):

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hiscores import catalogue, levels
-from hiscores.models import HiscoreRecord
 from players.models import Player
+from players.records import HiscoreRecord
+from players.signals import record_written
 from progress.states import State
 from tests.factories import HiscoreRecordFactory
 
@@ -51,7 +52,8 @@ def add_record(
     activities: dict[str, Any] | None = None,
     **fields: Any,
 ) -> HiscoreRecord:
-    """A record as the collector writes it, and `latest_record` kept up to date."""
+    """A record as the collector writes it: `latest_record` kept up to date, and
+    `record_written` sent, as `players.recording` does after its commit."""
     record = HiscoreRecordFactory(
         player=player,
         fetched_at=at,
@@ -65,6 +67,7 @@ def add_record(
         player.latest_record = record
         player.last_fetched = at
         player.save(update_fields=["latest_record", "last_fetched"])
+    record_written.send(sender=HiscoreRecord, records=[record])
     return record
 
 

@@ -28,6 +28,17 @@ def test_kills_gained_and_rate_over_the_window(clock, api, player):
     assert body["approximate"] is False
 
 
+def test_an_unranked_boss_is_an_object_of_nulls_at_both_ends_and_on_the_timeline(
+    clock, api, player
+):
+    add_record(player, NOW - timedelta(days=20), bosses=boss_entries(zulrah=None))
+    add_record(player, NOW - timedelta(days=2), bosses=boss_entries(zulrah=None, vorkath=9))
+    body = get(api, days=30).json()
+    assert (body["start"], body["end"]) == ({"kc": None}, {"kc": None})
+    assert body["timeline"]
+    assert all(set(point) == {"at", "kc"} and point["kc"] is None for point in body["timeline"])
+
+
 def test_next_milestone_is_reached_at_the_recent_rate(clock, api, player):
     add_record(player, NOW - timedelta(days=10), bosses=boss_entries(vorkath=120))
     add_record(player, NOW - timedelta(days=7), bosses=boss_entries(vorkath=130))

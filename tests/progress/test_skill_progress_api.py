@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.generators import SchemaGenerator
 
 from hiscores import catalogue, levels
-from hiscores.models import HiscoreRecord
+from players.records import HiscoreRecord
 from tests.progress.builders import NOW, add_record, skill_entries
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +108,15 @@ def test_first_seen_inside_the_window_is_the_baseline(clock, api, player):
     assert body["baseline"] == "first_record"
     assert [p["experience"] for p in body["timeline"]] == [100_000, 180_000]
     assert body["trend"]["window_rate_per_day"] == pytest.approx(80_000 / 4)
+
+
+def test_an_unranked_skill_is_an_object_of_nulls_at_both_ends(clock, api, player):
+    add_record(player, NOW - timedelta(days=20), skills=skill_entries(attack=None))
+    add_record(player, NOW - timedelta(days=2), skills=skill_entries(attack=None))
+    body = get(api, days=30).json()
+    unknown = {"experience": None, "level": None, "virtual_level": None}
+    assert (body["start"], body["end"]) == (unknown, unknown)
+    assert all(point["experience"] is point["level"] is None for point in body["timeline"])
 
 
 def test_a_long_timeline_is_sampled_to_200_points_keeping_the_first_and_last(clock, api, player):

@@ -14,11 +14,11 @@ import redis
 from django.utils import timezone
 
 from hiscores.fake import FakeHiscores
-from hiscores.models import HiscoreRecord
 from hiscores.parser import parse_json
 from hiscores.usernames import normalise
 from players.models import Player
 from players.recording import fetch_record_success
+from players.records import HiscoreRecord, record_fields
 from tests.integration.stack import free_port, wait_for
 
 RECORD_FIELDS = (
@@ -89,7 +89,7 @@ def densest_window(times: list[float], width: float = 1.0) -> list[float]:
 
 def served(fake: FakeHiscores, name: str) -> dict[str, Any]:
     """What a record of `name` must hold if it was made from the fake's answer now."""
-    return parse_json(json.dumps(fake.document(name)).encode()).record_fields()
+    return record_fields(parse_json(json.dumps(fake.document(name)).encode()))
 
 
 class Ledger:

@@ -43,19 +43,13 @@ class Command(BaseCommand):
         name: str = options["name"]
         try:
             if options["detect"]:
-                seen: dict[GameMode, Snapshot] = {}
-
-                def fetch(username: str, mode: GameMode) -> Snapshot:
-                    seen[mode] = client.fetch(username, mode)
-                    return seen[mode]
-
-                mode = detect_mode(name, fetch)
+                mode, snapshot = detect_mode(name, client.fetch)
             else:
-                seen, mode = {}, GameMode(options["mode"])
+                mode, snapshot = GameMode(options["mode"]), None
             if options["body"] == "csv":
                 snapshot = client.fetch_csv(name, mode)
-            else:
-                snapshot = seen.get(mode) or client.fetch(name, mode)
+            elif snapshot is None:
+                snapshot = client.fetch(name, mode)
         except HiscoresError as exc:
             # One line, no traceback: this is an answer, not a crash.
             raise CommandError(f"{type(exc).__name__}: {exc}") from exc

@@ -44,12 +44,12 @@ class Command(BaseCommand):
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "osrsdiff"]
         processes = {
-            "web": [python, "-m", "gunicorn", "osrsdiff.wsgi", "--bind", f"0.0.0.0:{port}",
-                    "--workers", env.get("WEB_WORKERS", "2")],
+            # Workers (WEB_WORKERS), threads and limits: gunicorn.conf.py.
+            "web": [python, "-m", "gunicorn", "osrsdiff.wsgi", "--bind", f"0.0.0.0:{port}"],
             "worker": [*celery, "worker", "--queues", "fetch,celery", "--loglevel", "INFO",
                        "--concurrency", env.get("WORKER_CONCURRENCY", "2")],
+            # The scheduler is the setting's, CELERY_BEAT_SCHEDULER (osrsdiff.beat).
             "beat": [*celery, "beat", "--loglevel", "INFO",
-                     "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
                      "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
         }  # fmt: skip
         # Web and worker processes add up their Prometheus metrics in one directory.
@@ -73,6 +73,7 @@ class Command(BaseCommand):
         # This process tracks the demo players itself before any client or limiter exists.
         settings.OSRS_HISCORES_BASE_URL = fake.base_url
         settings.OSRS_MAX_REQUESTS_PER_SECOND = float(DEMO_SETTINGS["OSRS_MAX_REQUESTS_PER_SECOND"])
+        settings.FETCH_INTERVAL_MIN_MINUTES = int(DEMO_SETTINGS["FETCH_INTERVAL_MIN_MINUTES"])
         self.stdout.write(f"Fake hiscores serving at {fake.base_url}")
         for name in DEMO_PLAYERS:
             try:

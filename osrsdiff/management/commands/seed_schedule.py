@@ -5,11 +5,15 @@ from django.core.management.base import BaseCommand
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 SCHEDULER_TASK = "players.tasks.schedule_due_fetches"
-PRUNE_TASK = "players.tasks.prune_fetch_attempts"
+PRUNE_ATTEMPTS_TASK = "players.tasks.prune_fetch_attempts"
+PRUNE_TOKENS_TASK = "osrsdiff.tasks.prune_expired_tokens"
+PRUNE_SESSIONS_TASK = "osrsdiff.tasks.prune_expired_sessions"
+DELTAS_TASK = "progress.tasks.refresh_deltas"
+DELTAS_SECONDS = 30
 
 
 class Command(BaseCommand):
-    help = "Create the scheduler's beat entries if missing (existing ones are left as edited)."
+    help = "Create the beat entries if missing (existing ones are left as edited)."
 
     def handle(self, *args, **options):
         tick, _ = IntervalSchedule.objects.get_or_create(
@@ -18,15 +22,26 @@ class Command(BaseCommand):
         nightly, _ = CrontabSchedule.objects.get_or_create(
             minute="17", hour="3", day_of_week="*", day_of_month="*", month_of_year="*"
         )
+        # Every entry expires within its own interval: a stalled beat or worker
+        # never builds a backlog of the same task.
+        daily = {"crontab": nightly, "expire_seconds": 3600}
+        deltas, _ = IntervalSchedule.objects.get_or_create(
+            every=DELTAS_SECONDS, period=IntervalSchedule.SECONDS
+        )
         entries = [
-            # Expires within its own interval: a stalled beat or worker never
-            # builds a backlog of scheduling ticks.
             (
                 "Schedule due fetches",
                 SCHEDULER_TASK,
                 {"interval": tick, "expire_seconds": tick.every},
             ),
-            ("Prune old fetch attempts", PRUNE_TASK, {"crontab": nightly, "expire_seconds": 3600}),
+            (
+                "Refresh leaderboard deltas",
+                DELTAS_TASK,
+                {"interval": deltas, "expire_seconds": DELTAS_SECONDS},
+            ),
+            ("Prune old fetch attempts", PRUNE_ATTEMPTS_TASK, daily),
+            ("Prune expired tokens", PRUNE_TOKENS_TASK, daily),
+            ("Prune expired sessions", PRUNE_SESSIONS_TASK, daily),
         ]
         for name, task, schedule in entries:
             # `defaults` pins only the task path; everything staff may tune is set

@@ -1,29 +1,30 @@
-"""The error contract (API.md, "Errors"): every 4xx and 5xx under /api/ has one body.
+"""Where every error becomes the contract's one body (docs/api.md):
 
     {"error_code", "message", "details", "timestamp", "request_id"}
 
-DRF views reach it through `api_exception_handler`; URLs no view matched and
-crashes outside DRF reach it through the `handler404` / `handler500` views.
-Apps raise `players.errors.ApiError` subclasses (or DRF's own exceptions) and
-never build error responses themselves.
+DRF views reach it through `api_exception_handler` (settings REST_FRAMEWORK
+EXCEPTION_HANDLER); URLs no view matched and crashes outside DRF through the
+`not_found_view` / `server_error_view` handlers; plain Django views through
+`error_response`. Views raise `api.errors` classes (or DRF's own exceptions).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from players.errors import ApiError, NotFound, TooManyRequests
-
-from .logging import request_id_var
+from .errors import ApiError, NotFound, TooManyRequests
+from .request_id import request_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +78,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     elif isinstance(exc, InvalidToken | TokenError):
         exc = exceptions.AuthenticationFailed("The token is invalid, expired or revoked.")
 
+    retry_after: int | None = None
     if isinstance(exc, ApiError):
         code, status_code, details = exc.error_code, exc.status_code, exc.details
         message = str(exc.detail)
         if isinstance(exc, TooManyRequests):
-            headers["Retry-After"] = str(exc.retry_after)
+            retry_after = exc.retry_after
     elif isinstance(exc, exceptions.APIException):
         status_code, code = exc.status_code, "error"
         for cls, cls_status, cls_code in _DRF_CODES:
@@ -95,7 +97,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
             if not isinstance(details, dict):
                 details = {"non_field_errors": details}
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+            retry_after = max(1, math.ceil(exc.wait))
         if status_code == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="api"'
     elif isinstance(exc, OperationalError | InterfaceError):
@@ -111,6 +113,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         status_code, code, details = 500, "internal_error", None
         message = "The server failed to handle this request."
 
+    if retry_after is not None:
+        # In the body too: not every client reads headers (docs/api.md, "Roles").
+        headers["Retry-After"] = str(retry_after)
+        details = {**(details or {}), "retry_after": retry_after}
     return Response(
         error_body(status_code, code, message, details), status=status_code, headers=headers
     )
@@ -121,16 +127,14 @@ def _wants_json(request) -> bool:
 
 
 def not_found_view(request, exception=None):
+    """handler404: the error body under /api/, Django's page elsewhere (the admin)."""
     if _wants_json(request):
         return error_response(404, "not_found", "No such endpoint.", {"path": request.path})
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
 
 
 def server_error_view(request):
+    """handler500: the error body under /api/, Django's page elsewhere (the admin)."""
     if _wants_json(request):
         return error_response(500, "internal_error", "The server failed to handle this request.")
-    from django.views.defaults import server_error
-
-    return server_error(request)
+    return defaults.server_error(request)

@@ -1,0 +1,189 @@
+"""Conditional reads (docs/api.md, "Conditional requests").
+
+A read whose answer is made from a few things the database tells cheaply (for a
+player, the latest record) says so with a `version_of` function. From that
+version come the answer's `ETag` and `Last-Modified`: a client that already
+holds the answer gets `304 Not Modified` and no body is built. A body that is
+built is kept in the cache, so the next client asking the same question gets it
+without the view running again.
+
+The toolkit knows nothing of records: it compares versions, the view says what
+they are made of.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.http import HttpResponse, HttpResponseBase, HttpResponseNotModified, QueryDict
+from django.utils import timezone
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from redis import RedisError
+from rest_framework.request import Request
+
+logger = logging.getLogger(__name__)
+
+# What the configured cache raises when it is away (Redis in the full stack, a
+# table on the embedded default).
+CACHE_ERRORS = (RedisError, DatabaseError)
+
+# An answer that depends on the present moment (a window ending "now") is
+# rebuilt at most once per bucket, and sooner when its version changes: it may
+# be this much older than the moment it is read, never older than the data.
+NOW_BUCKET_SECONDS = 60
+# A kept body is checked against the version, so this does not keep it correct;
+# it bounds the room taken by answers nobody asks for again (one entry per path
+# and query, replaced when its version changes).
+BODY_SECONDS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """What an answer is made from: `token` differs whenever the body may, and
+    `modified` is when it last changed (None when no date can say so, e.g. a
+    list that may lose an entry; the answer then carries only its ETag)."""
+
+    token: str
+    modified: datetime | None
+
+
+VersionOf = Callable[..., Version | None]  # (request, **the view's URL kwargs)
+
+
+def conditional_read(
+    version_of: VersionOf, *, depends_on_now: bool | Callable[[QueryDict], bool] = False
+):
+    """Decorate an APIView's `get` whose 200 body is determined by `version_of`,
+    the path and the query (and, if `depends_on_now` says so for the query, the
+    present moment to the minute).
+
+    `version_of` runs after authentication, permissions and throttling, as the
+    view would; returning None (an unknown player, no record yet) lets the view
+    answer as if undecorated. Only 200s are kept; errors are never cached.
+    """
+
+    now_matters = depends_on_now if callable(depends_on_now) else lambda query: depends_on_now
+
+    def decorate(get):
+        @functools.wraps(get)
+        def conditional_get(view, request: Request, *args, **kwargs) -> HttpResponseBase:
+            version = version_of(request, **kwargs)
+            if version is None:
+                return get(view, request, *args, **kwargs)
+            if now_matters(request.query_params):
+                version = _in_bucket(version, timezone.now())
+            question = _question(request)
+            etag = _etag(question, version)
+            if _client_holds(request, etag, version.modified):
+                return _validated(HttpResponseNotModified(), etag, version.modified)
+            key = "read:" + _digest(question)
+            kept = _cached(cache.get, key)
+            if kept is not None and kept[0] == etag:
+                content = kept[1]
+            else:
+                response = get(view, request, *args, **kwargs)
+                if response.status_code != 200:
+                    return response
+                content = request.accepted_renderer.render(
+                    response.data, request.accepted_media_type, view.get_renderer_context()
+                )
+                _cached(cache.set, key, (etag, content), BODY_SECONDS)
+            response = HttpResponse(content, content_type=_content_type(request))
+            return _validated(response, etag, version.modified)
+
+        return conditional_get
+
+    return decorate
+
+
+def _cached(operation, *args):
+    """A cache operation that a cache away turns into a miss: the cache only
+    saves work, so a read must not fail with it."""
+    try:
+        return operation(*args)
+    except CACHE_ERRORS:
+        logger.warning("read cache unavailable", exc_info=True)
+        return None
+
+
+def _in_bucket(version: Version, now: datetime) -> Version:
+    bucket = int(now.timestamp()) // NOW_BUCKET_SECONDS
+    started = datetime.fromtimestamp(bucket * NOW_BUCKET_SECONDS, tz=UTC)
+    modified = None if version.modified is None else max(version.modified, started)
+    return replace(version, token=f"{version.token}@{bucket}", modified=modified)
+
+
+def _question(request: Request) -> str:
+    """The request as far as the answer depends on it: the path, the query (in a
+    canonical order) and the negotiated media type (it sets the indentation)."""
+    query = urlencode(sorted(request.query_params.lists()), doseq=True)
+    return f"{request.path}?{query} {request.accepted_media_type}"
+
+
+def _content_type(request: Request) -> str:
+    # As DRF's Response would say it.
+    renderer = request.accepted_renderer
+    charset = f"; charset={renderer.charset}" if renderer.charset else ""
+    return renderer.media_type + charset
+
+
+def _etag(question: str, version: Version) -> str:
+    # Weak: the same answer, not necessarily the same bytes (an answer ending
+    # now, rebuilt in the same minute, says a slightly later "now").
+    return f'W/"{_digest(_release(), question, version.token)}"'
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _client_holds(request: Request, etag: str, modified: datetime | None) -> bool:
+    """RFC 9110, section 13.2.2: If-None-Match decides when it is sent (weak
+    comparison), If-Modified-Since otherwise. `*` is not taken as a match: it
+    asks whether any answer exists, which only the view can tell."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        opaque = etag.removeprefix("W/")
+        return any(tag.removeprefix("W/") == opaque for tag in parse_etags(if_none_match))
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and modified is not None and int(modified.timestamp()) <= since
+
+
+def _validated(response: HttpResponseBase, etag: str, modified: datetime | None):
+    response["ETag"] = etag
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified.timestamp())
+    # Every answer needs a signed-in client: no shared cache may keep it (it would
+    # serve it past authentication and quotas); the client's own must ask again,
+    # which costs it a 304 when nothing changed.
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@functools.cache
+def _release() -> str:
+    """A digest of the project's own source. It is part of every ETag and kept
+    body's check, so an answer built by one release is never served by another
+    (a release that changes a body's shape starts afresh), while processes of
+    the same release, on any host, agree."""
+    root = Path(settings.BASE_DIR)
+    packages = {Path(__file__).parent} | {
+        Path(config.path) for config in apps.get_app_configs() if Path(config.path).parent == root
+    }
+    digest = hashlib.blake2b(digest_size=16)
+    for package in sorted(packages):
+        for source in sorted(package.rglob("*.py")):
+            digest.update(source.relative_to(root).as_posix().encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,62 @@
+"""What an answer built from a player's records depends on, for `api.conditional`
+(docs/api.md, "Conditional requests").
+
+Records are only ever added, by `players.recording`: a fetch either writes a new
+latest record or moves the latest one's `last_checked_at`. So the latest
+record's id and `last_checked_at`, with the player's display name, change
+whenever any answer about the player may: their latest stats, their stats at a
+moment, their history. The player row carries the latest record's id, so this
+is one query on the unique name key joined by primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rest_framework.request import Request
+
+from api.conditional import Version
+from hiscores.usernames import InvalidUsername, normalise
+
+from .models import Player
+
+_COLUMNS = ("username_key", "pk", "username", "latest_record_id", "latest_record__last_checked_at")
+
+
+def player_version(request: Request, *, username: str, **_) -> Version | None:
+    """For a read of one player (`{username}` in the path). None when the name is
+    not legal, nobody tracks it or it has no record yet: the view says which."""
+    try:
+        key = normalise(username)
+    except InvalidUsername:
+        return None
+    row = Player.objects.filter(username_key=key).values_list(*_COLUMNS).first()
+    if row is None or row[3] is None:
+        return None
+    return Version(token=_token([row]), modified=row[4])
+
+
+def names_version(request: Request, **_) -> Version | None:
+    """For a read of the players named in `?usernames=a,b,c`, in one query. Only an
+    ETag: a name untracked since leaves no date that would say the answer changed."""
+    keys = _keys(request.query_params.get("usernames", "").split(","))
+    if keys is None:
+        return None  # an illegal name: the view's 422
+    rows = Player.objects.filter(username_key__in=keys).values_list(*_COLUMNS)
+    return Version(token=_token(sorted(rows)), modified=None)
+
+
+def _keys(names: Iterable[str]) -> set[str] | None:
+    # Spelled as the view reads them (api.params.NameListField, then
+    # players.stats.stats_by_names), so the version covers exactly its players.
+    try:
+        return {normalise(name.strip()) for name in names}
+    except InvalidUsername:
+        return None
+
+
+def _token(rows: Iterable[tuple]) -> str:
+    return "|".join(
+        f"{key}:{pk}:{username}:{record}:{checked.isoformat() if checked else ''}"
+        for key, pk, username, record, checked in rows
+    )

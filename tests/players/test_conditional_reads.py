@@ -1,0 +1,288 @@
+"""Conditional reads of stats (docs/api.md, "Conditional requests"): validators from
+the latest record, 304 without a body, bodies kept per latest record; and the
+players list without per-row work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.utils.http import http_date
+from redis import RedisError
+
+from hiscores.snapshot import ScoreValue, SkillValue, Snapshot
+from players.api.serializers import PlayerSerializer
+from players.models import Player
+from players.recording import fetch_record_success
+from tests.factories import PlayerFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+STATS = "/api/players/zezima/stats"
+# A read answered by the mechanism alone: the signed-in user, then the version.
+USER_AND_VERSION = 2
+
+
+def snapshot(attack_xp: int = 1_000_000) -> Snapshot:
+    return Snapshot(
+        overall=SkillValue(rank=10_000, level=500, experience=attack_xp + 5_000_000),
+        skills={"attack": SkillValue(500, 73, attack_xp)},
+        bosses={"zulrah": ScoreValue(rank=1234, score=50)},
+        activities={},
+    )
+
+
+def fetch(player: Player, attack_xp: int = 1_000_000) -> None:
+    """A fetch as the collector records it: a new record when a value changed,
+    otherwise only the latest record's last_checked_at moves."""
+    fetch_record_success(player_id=player.pk, snapshot=snapshot(attack_xp), started_at=NOW)
+
+
+def attack_xp(response) -> int:
+    return response.json()["skills"]["attack"]["experience"]
+
+
+@pytest.fixture
+def clock():
+    """Frozen at NOW; ask for it before `api`, so the token is issued at NOW too."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def zezima(clock):
+    player = PlayerFactory(username="Zezima")
+    fetch(player)
+    return player
+
+
+@pytest.fixture
+def cache_lookup() -> int:
+    """Queries a cache lookup costs: the embedded default's cache is a table."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    return 1 if backend.endswith("DatabaseCache") else 0
+
+
+def test_a_read_carries_its_validators(zezima, api):
+    response = api.get(STATS)
+    assert response.status_code == 200
+    assert response["ETag"].startswith('W/"')
+    assert response["Last-Modified"] == http_date(NOW.timestamp())
+    assert response["Cache-Control"] == "private, no-cache"
+
+
+def test_a_matching_etag_gets_304_from_the_validator_query_alone(
+    zezima, api, django_assert_num_queries
+):
+    etag = api.get(STATS)["ETag"]
+    with django_assert_num_queries(USER_AND_VERSION):
+        response = api.get(STATS, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_an_etag_among_others_and_its_strong_spelling_match(zezima, api):
+    etag = api.get(STATS)["ETag"]
+    assert api.get(STATS, HTTP_IF_NONE_MATCH=f'"other", {etag}').status_code == 304
+    assert api.get(STATS, HTTP_IF_NONE_MATCH=etag.removeprefix("W/")).status_code == 304
+    assert api.get(STATS, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_if_modified_since_compares_with_the_last_check(zezima, api):
+    assert api.get(STATS, HTTP_IF_MODIFIED_SINCE=http_date(NOW.timestamp())).status_code == 304
+    earlier = http_date((NOW - timedelta(seconds=1)).timestamp())
+    assert api.get(STATS, HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
+
+
+def test_if_none_match_decides_over_if_modified_since(zezima, api):
+    since = http_date(NOW.timestamp())
+    response = api.get(STATS, HTTP_IF_NONE_MATCH='"other"', HTTP_IF_MODIFIED_SINCE=since)
+    assert response.status_code == 200
+
+
+def test_a_new_record_gives_a_new_etag_and_the_new_body(zezima, api, clock):
+    etag = api.get(STATS)["ETag"]
+    clock.shift(timedelta(minutes=5))
+    fetch(zezima, attack_xp=1_200_000)
+    response = api.get(STATS, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    assert attack_xp(response) == 1_200_000
+    assert response["Last-Modified"] == http_date((NOW + timedelta(minutes=5)).timestamp())
+
+
+def test_an_unchanged_fetch_moves_the_etag_and_the_kept_body(zezima, api, clock):
+    first = api.get(STATS)
+    clock.shift(timedelta(minutes=5))
+    fetch(zezima)  # same values: no new record, last_checked_at moves
+    response = api.get(STATS, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200
+    assert response["ETag"] != first["ETag"]
+    assert response.json()["fetched_at"] == first.json()["fetched_at"]
+    assert response.json()["last_checked_at"] == "2026-06-15T12:05:00Z"
+
+
+def test_a_repeated_read_is_served_without_building_the_body(
+    zezima, api, cache_lookup, django_assert_num_queries
+):
+    first = api.get(STATS)
+    with django_assert_num_queries(USER_AND_VERSION + cache_lookup):
+        again = api.get(STATS)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == first["Content-Type"] == "application/json"
+
+
+def test_the_cache_never_serves_one_players_body_for_another(zezima, api):
+    other = PlayerFactory(username="Lynx Titan")
+    fetch(other, attack_xp=2_000_000)  # written at the same moment as zezima's
+    mine, theirs = api.get(STATS), api.get("/api/players/lynx_titan/stats")
+    assert (mine.json()["username"], attack_xp(mine)) == ("Zezima", 1_000_000)
+    assert (theirs.json()["username"], attack_xp(theirs)) == ("Lynx Titan", 2_000_000)
+    assert mine["ETag"] != theirs["ETag"]
+    assert api.get(STATS).json()["username"] == "Zezima"
+
+
+def test_stats_at_a_moment_are_kept_apart_from_the_latest(zezima, api, clock):
+    clock.shift(timedelta(minutes=10))
+    fetch(zezima, attack_xp=1_200_000)
+    then = {"at": "2026-06-15T12:05:00Z"}
+    for _ in range(2):  # built, then from the cache
+        assert attack_xp(api.get(STATS, then)) == 1_000_000
+        assert attack_xp(api.get(STATS)) == 1_200_000
+    assert api.get(STATS, then)["ETag"] != api.get(STATS)["ETag"]
+
+
+def test_stats_at_a_later_moment_follow_a_new_record(zezima, api, clock):
+    ahead = {"at": "2026-06-15T18:00:00Z"}  # within the day ahead a clock may err by
+    assert attack_xp(api.get(STATS, ahead)) == 1_000_000
+    clock.shift(timedelta(minutes=10))
+    fetch(zezima, attack_xp=1_200_000)
+    assert attack_xp(api.get(STATS, ahead)) == 1_200_000
+
+
+def test_stats_at_a_past_moment_keep_their_body_after_a_new_record(zezima, api, clock):
+    then = {"at": "2026-06-15T12:05:00Z"}
+    first = api.get(STATS, then)
+    clock.shift(timedelta(minutes=10))
+    fetch(zezima, attack_xp=1_200_000)
+    again = api.get(STATS, then, HTTP_IF_NONE_MATCH=first["ETag"])
+    # The version is the latest record's: it moved, so the answer is sent again.
+    assert again.status_code == 200
+    assert again.json() == first.json()
+
+
+def test_any_spelling_of_the_name_reads_the_same_answer(zezima, api):
+    assert api.get(STATS).content == api.get("/api/players/ZEZIMA/stats").content
+
+
+def test_errors_are_never_kept(clock, api):
+    player = PlayerFactory(username="Zezima")
+    assert api.get(STATS).status_code == 404  # no record yet
+    assert api.get("/api/players/nobody/stats").status_code == 404
+    assert api.get(STATS, {"at": "yesterday"}).status_code == 422
+    fetch(player)
+    assert api.get(STATS).status_code == 200
+    assert api.get(STATS, {"at": "2026-06-15T11:00:00Z"}).status_code == 404  # before it
+
+
+def test_a_validator_never_answers_before_authentication(zezima, api, anon):
+    etag = api.get(STATS)["ETag"]
+    assert anon.get(STATS, HTTP_IF_NONE_MATCH=etag).status_code == 401
+
+
+class CacheAway:
+    def get(self, *args, **kwargs):
+        raise RedisError("Connection refused")
+
+    set = get
+
+
+def test_a_read_is_answered_while_the_cache_is_away(zezima, api, monkeypatch):
+    monkeypatch.setattr("api.conditional.cache", CacheAway())
+    response = api.get(STATS)
+    assert response.status_code == 200
+    assert attack_xp(response) == 1_000_000
+    assert api.get(STATS, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_an_answer_built_by_another_release_is_built_again(zezima, api, monkeypatch):
+    first = api.get(STATS)
+    monkeypatch.setattr("api.conditional._release", lambda: "another release")
+    again = api.get(STATS, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+
+
+# --- The batch ---------------------------------------------------------------------
+
+
+BATCH = "/api/stats"
+
+
+def test_a_batch_gets_304_until_one_of_its_players_changes(zezima, api, clock):
+    other = PlayerFactory(username="Lynx Titan")
+    fetch(other)
+    names = {"usernames": "zezima,Lynx Titan"}
+    first = api.get(BATCH, names)
+    assert "Last-Modified" not in first  # a name untracked since leaves no date
+    assert api.get(BATCH, names, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    clock.shift(timedelta(minutes=5))
+    fetch(other, attack_xp=1_300_000)
+    again = api.get(BATCH, names, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert attack_xp_of(again, "Lynx Titan") == 1_300_000
+    assert attack_xp_of(again, "zezima") == 1_000_000
+
+
+def test_a_batch_changes_when_a_name_is_tracked_or_untracked(zezima, api):
+    names = {"usernames": "zezima,newcomer"}
+    first = api.get(BATCH, names)
+    assert first.json()["newcomer"] is None
+    newcomer = PlayerFactory(username="Newcomer")
+    fetch(newcomer)
+    tracked = api.get(BATCH, names, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert tracked.status_code == 200
+    assert tracked.json()["newcomer"]["username"] == "Newcomer"
+    newcomer.delete()
+    untracked = api.get(BATCH, names, HTTP_IF_NONE_MATCH=tracked["ETag"])
+    assert untracked.status_code == 200
+    assert untracked.json()["newcomer"] is None
+
+
+def test_a_bad_name_list_is_still_a_422(zezima, api):
+    assert api.get(BATCH, {"usernames": "zezima,not*fine"}).status_code == 422
+
+
+def attack_xp_of(response, name: str) -> int:
+    return response.json()[name]["skills"]["attack"]["experience"]
+
+
+# --- The players list --------------------------------------------------------------
+
+
+def test_the_players_list_costs_the_same_queries_for_any_page_size(
+    clock, api, django_assert_num_queries
+):
+    for n in range(3):
+        fetch(PlayerFactory(username=f"Few {n}"))
+    with django_assert_num_queries(3):  # the user, the count, the page
+        assert len(api.get("/api/players").json()["results"]) == 3
+    for n in range(40):
+        fetch(PlayerFactory(username=f"Many {n}"))
+    with django_assert_num_queries(3):
+        assert len(api.get("/api/players").json()["results"]) == 43
+
+
+def test_a_listed_player_reads_as_the_player_itself(clock, api):
+    fetch(PlayerFactory(username="Zezima"))
+    Player.objects.update(created_at=NOW - timedelta(microseconds=1))  # microseconds are kept
+    listed = api.get("/api/players").json()["results"]
+    assert listed == [api.get("/api/players/zezima").json()]
+    assert listed == [PlayerSerializer(Player.objects.get()).data]
+    assert listed[0]["last_fetched"] == "2026-06-15T12:00:00Z"
