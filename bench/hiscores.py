@@ -48,6 +48,8 @@ from hiscores.fake import FakeHiscoresServer  # noqa: E402
 from hiscores.parser import parse_csv, parse_json  # noqa: E402
 from hiscores.ratelimit import FileRateLimiter, RateLimiter, RedisRateLimiter  # noqa: E402
 
+from .support import goal  # noqa: E402
+
 SAMPLES = Path(__file__).resolve().parent.parent / "hiscores" / "fake" / "samples"
 REDIS_URL = (
     os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/13"
@@ -308,18 +310,27 @@ def main() -> None:
     ):
         workers = Workers(fake.base_url)
         errors = 0
+        # Our own limiter's runs: the goals are about it, pyrate's are the comparison.
+        ours: list[tuple[float, Accuracy]] = []
         try:
             for rate in limits:
                 cells = []
                 for backend in backends:
                     accuracy = measure(fake, workers, backend, rate, options.seconds, Path(scratch))
                     errors += accuracy.errors
+                    if not backend.kind.startswith("pyrate"):
+                        ours.append((rate, accuracy))
                     cells.append(f"{accuracy.ratio:5.3f}, {accuracy.peak:>3}".center(16))
                 print("    " + f"{rate:>5g}/s | " + " | ".join(cells), flush=True)
         finally:
             workers.stop()
     if errors:
         print(f"    ({errors} requests failed; they are counted above as sent)")
+    print()
+    print(goal("limiter achieved/allowed, worst run", min(a.ratio for _, a in ours), ">=", 0.95))
+    print(goal("limiter achieved/allowed, most", max(a.ratio for _, a in ours), "<=", 1.0))
+    excess = max(a.peak - rate for rate, a in ours)
+    print(goal("limiter most requests in 1 s over the limit", excess, "<=", 1, digits=0))
 
 
 if __name__ == "__main__":
