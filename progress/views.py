@@ -1,4 +1,4 @@
-"""The history and leaderboard endpoints (API.md, "History and progress")."""
+"""The history and leaderboard endpoints (docs/api.md, "History and progress")."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.conditional import conditional_read
+from api.params import PERIODS, DaysParams, PeriodField, QueryParams, WholeNumberField, WindowParams
 from hiscores import catalogue
+from players.conditional import player_version
 from players.selectors import player_by_name
 
 from .errors import known_metric
@@ -21,22 +24,14 @@ from .serializers import (
     ProgressAnalysisSerializer,
     SkillProgressSerializer,
 )
-from .timeframes import (
-    DEFAULT_DAYS,
-    MAX_DAYS,
-    PERIODS,
-    days_param,
-    history_window,
-    int_param,
-    period_param,
-)
+from .timeframes import Window
 
-_PERIOD = OpenApiParameter(
-    "period", OpenApiTypes.STR, enum=list(PERIODS), description="The last day, 7, 30 or 365 days."
-)
-_DAYS = OpenApiParameter(
-    "days", OpenApiTypes.INT, description=f"1..{MAX_DAYS}, default {DEFAULT_DAYS}."
-)
+
+class LeaderboardParams(QueryParams):
+    period = PeriodField(
+        default=PERIODS["week"], help_text="The last day, 7, 30 or 365 days; default week."
+    )
+    limit = WholeNumberField(low=1, high=100, default=20)
 
 
 def _slug_path(name: str, slugs) -> OpenApiParameter:
@@ -45,39 +40,40 @@ def _slug_path(name: str, slugs) -> OpenApiParameter:
 
 _404 = OpenApiResponse(description="player_not_found, no_records or unknown_metric.")
 _422 = OpenApiResponse(description="A query parameter is not valid (details name it).")
+_503 = OpenApiResponse(description="leaderboards_building: the table is being built.")
 
 
 class HistoryView(APIView):
     @extend_schema(
         tags=["history"],
         operation_id="player_history",
-        parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATETIME, description="ISO 8601 with timezone."),
-            OpenApiParameter(
-                "end", OpenApiTypes.DATETIME, description="ISO 8601 with timezone; default now."
-            ),
-            _PERIOD,
-        ],
+        parameters=[WindowParams],
         description="Give `start` (and optionally `end`), or `period`; not both.",
         responses={200: ProgressAnalysisSerializer, 404: _404, 422: _422},
     )
+    # Without `end` the window ends now.
+    @conditional_read(player_version, depends_on_now=lambda query: "end" not in query)
     def get(self, request: Request, username: str) -> Response:
         player = player_by_name(username)
-        window = history_window(request.query_params, now=timezone.now())
-        return Response(progress_analysis(player=player, window=window))
+        params = WindowParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(progress_analysis(player=player, window=Window(**params.validated_data)))
 
 
 class SkillProgressView(APIView):
     @extend_schema(
         tags=["history"],
         operation_id="player_skill_progress",
-        parameters=[_slug_path("skill", catalogue.SKILL_SLUGS), _DAYS],
+        parameters=[_slug_path("skill", catalogue.SKILL_SLUGS), DaysParams],
         responses={200: SkillProgressSerializer, 404: _404, 422: _422},
     )
+    @conditional_read(player_version, depends_on_now=True)
     def get(self, request: Request, username: str, skill: str) -> Response:
         player = player_by_name(username)
         skill = known_metric(skill, catalogue.SKILL_SLUGS, kind="skill")
-        days = days_param(request.query_params.get("days"))
+        params = DaysParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        days = params.validated_data["days"]
         body = skill_progress(player=player, skill=skill, days=days, now=timezone.now())
         return Response(body)
 
@@ -86,49 +82,40 @@ class BossProgressView(APIView):
     @extend_schema(
         tags=["history"],
         operation_id="player_boss_progress",
-        parameters=[_slug_path("boss", catalogue.BOSS_SLUGS), _DAYS],
+        parameters=[_slug_path("boss", catalogue.BOSS_SLUGS), DaysParams],
         responses={200: BossProgressSerializer, 404: _404, 422: _422},
     )
+    @conditional_read(player_version, depends_on_now=True)
     def get(self, request: Request, username: str, boss: str) -> Response:
         player = player_by_name(username)
         boss = known_metric(boss, catalogue.BOSS_SLUGS, kind="boss")
-        days = days_param(request.query_params.get("days"))
+        params = DaysParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        days = params.validated_data["days"]
         return Response(boss_progress(player=player, boss=boss, days=days, now=timezone.now()))
 
 
 class LeaderboardView(APIView):
-    DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-
     @extend_schema(
         tags=["leaderboards"],
         operation_id="leaderboard",
-        parameters=[
-            _slug_path("metric", metric_slugs()),
-            OpenApiParameter(
-                "period",
-                OpenApiTypes.STR,
-                enum=list(PERIODS),
-                description="The last day, 7, 30 or 365 days; default week.",
-            ),
-            OpenApiParameter(
-                "limit", OpenApiTypes.INT, description=f"1..{MAX_LIMIT}, default {DEFAULT_LIMIT}."
-            ),
-        ],
+        parameters=[_slug_path("metric", metric_slugs()), LeaderboardParams],
         description="The top gainers among tracked players (gain > 0). `metric` is "
         "`overall` or any skill, boss or activity slug.",
-        responses={200: LeaderboardEntrySerializer(many=True), 404: _404, 422: _422},
+        responses={
+            200: LeaderboardEntrySerializer(many=True),
+            404: _404,
+            422: _422,
+            503: _503,
+        },
     )
     def get(self, request: Request, metric: str) -> Response:
         metric = known_metric(metric, metric_slugs(), kind="metric")
-        period = period_param(request.query_params.get("period", "week"))
-        limit = int_param(
-            request.query_params.get("limit"),
-            field="limit",
-            default=self.DEFAULT_LIMIT,
-            low=1,
-            high=self.MAX_LIMIT,
-        )
-        entries = leaderboard(metric=metric, start=timezone.now() - period, limit=limit)
+        params = LeaderboardParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        length, limit = params.validated_data["period"], params.validated_data["limit"]
+        period = next(name for name, span in PERIODS.items() if span == length)
+        entries = leaderboard(metric=metric, period=period, now=timezone.now(), limit=limit)
         return Response(
             [
                 {

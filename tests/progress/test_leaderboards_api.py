@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import io
 import random
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
 from hiscores import catalogue
-from hiscores.models import HiscoreRecord
+from players.records import HiscoreRecord
+from progress import leaderboards
 from progress.gains import gain_of
 from progress.states import state_of
 from tests.factories import PlayerFactory
@@ -54,6 +57,39 @@ def test_the_period_start_decides_the_baseline(clock, api):
     assert board(api, "vorkath", period="month")[0]["gained"] == 220
     assert board(api, "vorkath", period="year")[0]["gained"] == 270
     assert board(api, "vorkath", period="day") == []
+
+
+def test_a_player_who_stopped_playing_falls_off_when_the_gains_leave_the_period(clock, api):
+    player = PlayerFactory(username="Retired")
+    add_record(player, NOW - timedelta(days=8), bosses=boss_entries(zulrah=10))
+    add_record(player, NOW - timedelta(days=7, minutes=-5), bosses=boss_entries(zulrah=20))
+    assert [e["gained"] for e in board(api, "zulrah")] == [10]
+    clock.move_to(NOW + timedelta(minutes=5) - timedelta(seconds=1))
+    assert [e["gained"] for e in board(api, "zulrah")] == [10]
+    # The week now starts at the last record, and no record was written since.
+    clock.move_to(NOW + timedelta(minutes=5))
+    assert board(api, "zulrah") == []
+
+
+def test_a_new_record_is_on_the_board_at_once(clock, api):
+    before, after = {"bosses": boss_entries(zulrah=10)}, {"bosses": boss_entries(zulrah=20)}
+    player = gainer("Active", before, after)
+    assert [e["gained"] for e in board(api, "zulrah")] == [10]
+    add_record(player, NOW, bosses=boss_entries(zulrah=50))
+    assert [e["end"] for e in board(api, "zulrah")] == [50]
+
+
+def test_the_board_says_it_is_being_built_rather_than_show_what_it_cannot_vouch_for(
+    clock, api, monkeypatch
+):
+    monkeypatch.setattr(leaderboards, "READ_REFRESH_LIMIT", 1)
+    for name in ("One", "Two"):
+        gainer(name, {"bosses": boss_entries(zulrah=10)}, {"bosses": boss_entries(zulrah=20)})
+    response = api.get("/api/leaderboards/zulrah")
+    assert response.status_code == 503
+    assert response.json()["error_code"] == "leaderboards_building"
+    call_command("rebuild_deltas", stdout=io.StringIO())
+    assert [e["username"] for e in board(api, "zulrah")] == ["One", "Two"]
 
 
 def test_a_player_first_seen_inside_the_period_counts_from_the_first_record(clock, api):

@@ -1,0 +1,92 @@
+"""The maintained table the leaderboards read: each player's gains per period.
+
+How the rows are kept equal to the gain rules at every moment is
+`progress.deltas`; what reads them is `progress.leaderboards`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+
+from api.params import PERIODS
+from players.models import Player
+from players.records import HiscoreRecord
+
+
+class BytewiseCharField(models.CharField):
+    """Text that sorts by code point on every database: PostgreSQL's "C" collation
+    (its default follows the locale); SQLite's own order is that already."""
+
+    def db_parameters(self, connection):
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
+class DeltaWindowQuerySet(models.QuerySet):
+    def expired(self, now: datetime) -> DeltaWindowQuerySet:
+        return self.filter(valid_until__lte=now)
+
+
+class DeltaWindow(models.Model):
+    """Which two records one player's gains over one period compare, and until when
+    that holds. Its `Delta` rows are the gains; they are exact while `valid_until`
+    is in the future (null: until the player's next record)."""
+
+    player = models.ForeignKey(
+        Player, on_delete=models.CASCADE, related_name="delta_windows", db_index=False
+    )
+    period = models.CharField(max_length=5, choices=[(name, name) for name in PERIODS])
+    # Null while the window was never built (it is expired then). Deleting either
+    # record deletes the window, and the beat builds it again from what is left.
+    start_record = models.ForeignKey(
+        HiscoreRecord, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    end_record = models.ForeignKey(
+        HiscoreRecord, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    valid_until = models.DateTimeField(null=True)
+
+    objects = DeltaWindowQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["player", "period"], name="deltawindow_player_period")
+        ]
+        # The expired windows (of a period, for a board): a short range while they are few.
+        indexes = [models.Index(fields=["valid_until", "period"], name="deltawindow_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} {self.period}"
+
+
+class Delta(models.Model):
+    """One metric's gain (above 0) in a window: a leaderboard row. `start` and `end`
+    are the metric's values in the window's records (null: unranked or absent)."""
+
+    pk = models.CompositePrimaryKey("window", "metric")
+    window = models.ForeignKey(
+        DeltaWindow, on_delete=models.CASCADE, related_name="deltas", db_index=False
+    )
+    # The window's period again, so that one index serves a board's top rows in order.
+    period = models.CharField(max_length=5, choices=[(name, name) for name in PERIODS])
+    metric = models.CharField(max_length=64)
+    gained = models.BigIntegerField()
+    # The player's key (it never changes): ties go by it, in the board's index.
+    username_key = BytewiseCharField(max_length=12)
+    start = models.BigIntegerField(null=True)
+    end = models.BigIntegerField(null=True)
+    approximate = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["period", "metric", "-gained", "username_key"], name="delta_board_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.window_id} {self.metric} +{self.gained}"

@@ -1,0 +1,229 @@
+"""The maintained deltas equal the gain rules at every moment (progress.deltas)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.params import PERIODS
+from players.models import Player
+from progress import deltas
+from progress.deltas import EXPIRED
+from progress.gains import gain_of
+from progress.leaderboards import leaderboard, metric_slugs
+from progress.models import Delta, DeltaWindow
+from progress.states import State, state_of
+from progress.tasks import refresh_deltas
+from tests.factories import HiscoreRecordFactory, PlayerFactory
+from tests.progress.builders import NOW, activity_entries, add_record, boss_entries, skill_entries
+
+pytestmark = pytest.mark.django_db
+
+T0 = NOW - timedelta(days=800)
+# Few distinct values, so that equal values, rollbacks and unranked rows all come up.
+experience = st.none() | st.sampled_from([0, 400_000, 900_000, 2_500_000])
+kills = st.none() | st.sampled_from([5, 12, 60, 200])
+
+
+@st.composite
+def record_values(draw) -> dict[str, Any]:
+    skills = skill_entries(
+        draw(st.sampled_from([None, 1_000_000])),
+        attack=draw(experience),
+        sailing=draw(experience),
+    )
+    bosses = boss_entries(zulrah=draw(kills), mimic=draw(kills))
+    activities = activity_entries(last_man_standing=draw(st.none() | st.sampled_from([600, 800])))
+    # A row the hiscores did not list yet.
+    unlisted = ((skills, "sailing"), (bosses, "mimic"), (activities, "last_man_standing"))
+    for section, slug in unlisted:
+        if draw(st.booleans()) and draw(st.booleans()):
+            del section[slug]
+    overall = draw(st.sampled_from(["sum", None, 0, 60_000_000, 90_000_000]))
+    if overall == "sum":
+        known = [e["experience"] for e in skills.values() if e is not None]
+        overall = sum(known) if len(known) == len(skills) else None
+    return {
+        "skills": skills,
+        "bosses": bosses,
+        "activities": activities,
+        "overall_experience": overall,
+    }
+
+
+# Gaps from minutes to months, so that records fall on every side of every period.
+gaps = st.sampled_from([600, 3_600, 20 * 3_600, 3 * 86_400, 8 * 86_400, 40 * 86_400, 300 * 86_400])
+
+
+@st.composite
+def scenarios(draw) -> tuple[list[list[tuple[int, dict]]], list[tuple[int, str]]]:
+    """Players' histories (seconds after T0, values) and what else happens when:
+    a beat tick, or a look at the boards."""
+    histories = []
+    for _ in range(draw(st.integers(1, 3))):
+        at, history = 0, []
+        for _ in range(draw(st.integers(1, 5))):
+            at += draw(gaps)
+            history.append((at, draw(record_values())))
+        histories.append(history)
+    end = max(at for history in histories for at, _ in history) + 400 * 86_400
+    moments = st.integers(0, end)
+    events = [(draw(moments), "tick") for _ in range(draw(st.integers(0, 3)))]
+    events += [(draw(moments), "look") for _ in range(draw(st.integers(1, 6)))]
+    return histories, events
+
+
+def value_of(state: State, metric: str) -> int | None:
+    if metric == "overall":
+        return state.overall_experience
+    for section in (state.skills, state.bosses, state.activities):
+        if metric in section:
+            return section[metric]
+    return None
+
+
+def reference(written: dict[int, list], now, period: str) -> set[tuple]:
+    """The board's rule on full histories: latest record against the record at the
+    period start (or the first one, for a player first seen since)."""
+    start, rows = now - PERIODS[period], set()
+    for player_id, records in written.items():
+        before = [r for r in records if r.fetched_at <= start]
+        s, e = state_of(before[-1] if before else records[0]), state_of(records[-1])
+        for metric in metric_slugs():
+            gain = gain_of(s, e, metric)
+            if gain.value > 0:
+                row = (gain.value, gain.approximate, value_of(s, metric), value_of(e, metric))
+                rows.add((player_id, metric, *row))
+    return rows
+
+
+def table(period: str) -> set[tuple]:
+    fields = ("window__player_id", "metric", "gained", "approximate", "start", "end")
+    return set(Delta.objects.filter(period=period).values_list(*fields))
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scenarios())
+def test_the_table_is_the_gain_rules_at_every_moment(scenario):
+    Player.objects.all().delete()
+    histories, events = scenario
+    players = [PlayerFactory() for _ in histories]
+    writes = [
+        (at, "write", (player, values))
+        for player, history in zip(players, histories, strict=True)
+        for at, values in history
+    ]
+    timeline = sorted(
+        writes + [(at, kind, None) for at, kind in events],
+        key=lambda event: (event[0], event[1] != "write"),
+    )
+    written: dict[int, list] = {}
+    for at, kind, what in timeline:
+        now = T0 + timedelta(seconds=at)
+        with time_machine.travel(now, tick=False):
+            if kind == "write":
+                player, values = what
+                # As the recording service writes: at the moment it fetched.
+                written.setdefault(player.pk, []).append(add_record(player, now, **values))
+            elif kind == "tick":
+                refresh_deltas()
+            else:
+                for period in PERIODS:
+                    leaderboard(metric="overall", period=period, now=now, limit=1)
+                    assert table(period) == reference(written, now, period), (period, now)
+
+
+def test_a_new_record_expires_its_players_windows_at_once(clock):
+    player = PlayerFactory()
+    add_record(player, NOW - timedelta(days=3), bosses=boss_entries(zulrah=10))
+    refresh_deltas()
+    assert not DeltaWindow.objects.expired(NOW).exists()
+    add_record(player, NOW, bosses=boss_entries(zulrah=15))
+    assert set(DeltaWindow.objects.values_list("period", "valid_until")) == {
+        (period, EXPIRED) for period in PERIODS
+    }
+
+
+def test_a_window_is_valid_until_its_start_passes_the_next_record(clock):
+    player = PlayerFactory()
+    add_record(player, NOW - timedelta(days=10), bosses=boss_entries(zulrah=10))
+    add_record(player, NOW - timedelta(days=5), bosses=boss_entries(zulrah=20))
+    add_record(player, NOW - timedelta(hours=1), bosses=boss_entries(zulrah=25))
+    refresh_deltas()
+    until = dict(DeltaWindow.objects.values_list("period", "valid_until"))
+    assert until == {
+        # Its start is the record 5 days ago; the next came an hour ago.
+        "day": NOW - timedelta(hours=1) + timedelta(days=1),
+        # Its start is the record 10 days ago; the next came 5 days ago.
+        "week": NOW - timedelta(days=5) + timedelta(days=7),
+        # First seen inside the period: the first record, until the second.
+        "month": NOW - timedelta(days=5) + timedelta(days=30),
+        "year": NOW - timedelta(days=5) + timedelta(days=365),
+    }
+
+
+def test_a_window_with_nothing_after_its_start_waits_for_the_next_record(clock):
+    player = PlayerFactory()
+    add_record(player, NOW - timedelta(days=40), bosses=boss_entries(zulrah=10))
+    refresh_deltas()
+    assert set(DeltaWindow.objects.values_list("valid_until", flat=True)) == {None}
+    assert not Delta.objects.exists()
+
+
+def test_the_beat_catches_a_record_whose_signal_was_lost(clock, api):
+    player = PlayerFactory(username="Quiet")
+    add_record(player, NOW - timedelta(days=3), bosses=boss_entries(zulrah=10))
+    refresh_deltas()
+    # Written as a process killed between its commit and `record_written` leaves it.
+    record = HiscoreRecordFactory(
+        player=player, fetched_at=NOW - timedelta(hours=1), bosses_data=boss_entries(zulrah=40)
+    )
+    Player.objects.filter(pk=player.pk).update(latest_record=record)
+    assert api.get("/api/leaderboards/zulrah").json() == []
+    refresh_deltas()
+    assert [e["gained"] for e in api.get("/api/leaderboards/zulrah").json()] == [30]
+
+
+def test_the_beat_builds_windows_lost_with_a_deleted_record(clock, api):
+    player = PlayerFactory(username="Pruned")
+    first = add_record(player, NOW - timedelta(days=20), bosses=boss_entries(zulrah=10))
+    add_record(player, NOW - timedelta(days=10), bosses=boss_entries(zulrah=30))
+    add_record(player, NOW - timedelta(days=1), bosses=boss_entries(zulrah=35))
+    refresh_deltas()
+    assert api.get("/api/leaderboards/zulrah", {"period": "month"}).json()[0]["gained"] == 25
+    first.delete()  # the month's and the year's start: their windows go with it
+    assert set(DeltaWindow.objects.values_list("period", flat=True)) == {"day", "week"}
+    refresh_deltas()
+    assert DeltaWindow.objects.count() == len(PERIODS)
+    assert api.get("/api/leaderboards/zulrah", {"period": "month"}).json()[0]["gained"] == 5
+
+
+def test_an_untracked_player_leaves_no_rows(clock):
+    player = PlayerFactory()
+    add_record(player, NOW - timedelta(days=3), bosses=boss_entries(zulrah=10))
+    add_record(player, NOW - timedelta(days=1), bosses=boss_entries(zulrah=15))
+    refresh_deltas()
+    assert Delta.objects.exists()
+    player.delete()
+    assert not DeltaWindow.objects.exists()
+    assert not Delta.objects.exists()
+
+
+def test_the_beat_refreshes_every_expired_player_a_chunk_at_a_time(clock, monkeypatch):
+    monkeypatch.setattr(deltas, "CHUNK", 2)
+    for kills in range(5):
+        player = PlayerFactory()
+        add_record(player, NOW - timedelta(days=3), bosses=boss_entries(zulrah=10))
+        add_record(player, NOW - timedelta(days=1), bosses=boss_entries(zulrah=11 + kills))
+    assert refresh_deltas() == 5
+    assert not DeltaWindow.objects.expired(NOW).exists()
+    assert Delta.objects.filter(period="week").count() == 5
