@@ -13,6 +13,9 @@
     pyrate-limiter's Redis and SQLite+filelock buckets configured for the same
     even spacing, the alternative the issue asked to evaluate.
 
+It ends with one line per goal of our own limiter, over every limit and back end:
+`GOAL <name>: <measured> <op> <target> -> met` (or `-> missed`).
+
 Redis: `BENCH_REDIS_URL`, else `REDIS_URL`, else redis://127.0.0.1:6379/13; the
 keys are per run and deleted after it. About 4.5 minutes with the defaults.
 """
