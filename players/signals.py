@@ -6,3 +6,13 @@ from django.dispatch import Signal
 # Sent by `players.recording` once per recorded batch that wrote records, after its
 # transaction commits, with `records`: the `HiscoreRecord`s it wrote (saved, ids set).
 record_written = Signal()
+
+# Identity (docs/api.md, "Name changes" and "Flags"); each is sent after its
+# transaction commits, so a receiver never sees what a rollback undid.
+# `name_change`: the approved `NameChange`, its player already renamed.
+name_change_approved = Signal()
+# `player` and `flag`: the flag staff must resolve, with its evidence.
+player_flagged = Signal()
+# `player` and `change`: the recorded game-mode change; `change.kind` names it
+# (a hardcore ironman's death is "hardcore_death").
+game_mode_changed = Signal()
