@@ -334,6 +334,11 @@ FETCH_RETRY_DELAYS = [
 FETCH_COOLDOWN_SECONDS = env.int("FETCH_COOLDOWN_SECONDS", default=60)
 FETCH_LEASE_SECONDS = env.int("FETCH_LEASE_SECONDS", default=300)
 NOT_FOUND_BACKOFF_HOURS = env.float("NOT_FOUND_BACKOFF_HOURS", default=6.0)
+# A name that answers 404 is asked NOT_FOUND_ATTEMPTS times in all, NOT_FOUND_RETRY_HOURS
+# apart, before it is marked not found (a hiscores hiccup or a rename in progress
+# is not a reason to stop; docs/api.md, "A name that stops answering").
+NOT_FOUND_ATTEMPTS = env.int("NOT_FOUND_ATTEMPTS", default=3)
+NOT_FOUND_RETRY_HOURS = env.float("NOT_FOUND_RETRY_HOURS", default=2.0)
 SCHEDULER_TICK_SECONDS = env.float("SCHEDULER_TICK_SECONDS", default=5.0)
 FETCH_INTERVAL_MIN_MINUTES = env.int("FETCH_INTERVAL_MIN_MINUTES", default=5)
 FETCH_INTERVAL_MAX_MINUTES = env.int("FETCH_INTERVAL_MAX_MINUTES", default=10080)
@@ -345,6 +350,8 @@ FETCH_ATTEMPT_RETENTION_DAYS = env.int("FETCH_ATTEMPT_RETENTION_DAYS", default=3
 PLAYER_ADD_DAILY_QUOTA = env.int("PLAYER_ADD_DAILY_QUOTA", default=50)
 PLAYER_ADD_THROTTLE_RATE = env("PLAYER_ADD_THROTTLE_RATE", default="5/min")
 PLAYER_FETCH_THROTTLE_RATE = env("PLAYER_FETCH_THROTTLE_RATE", default="30/hour")
+# Name-change requests per user: each may ask the hiscores for the new name.
+NAME_CHANGE_THROTTLE_RATE = env("NAME_CHANGE_THROTTLE_RATE", default="10/hour")
 # All an add may spend on the hiscores (the wait for a slot, detection's requests
 # and their timeouts): well under gunicorn's `timeout` (gunicorn.conf.py).
 PLAYER_ADD_DEADLINE_SECONDS = env.float("PLAYER_ADD_DEADLINE_SECONDS", default=10.0)

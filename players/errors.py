@@ -63,3 +63,28 @@ class FetchedTooRecently(TooManyRequests):
 class QueueUnavailable(ServiceUnavailable):
     error_code = "queue_unavailable"
     default_detail = "The task queue is unavailable; try again shortly."
+
+
+# --- name changes -----------------------------------------------------------
+
+
+class NameChangeNotFound(NotFound):
+    error_code = "name_change_not_found"
+    default_detail = "No name change has that id."
+
+
+class NameChangePending(Conflict):
+    error_code = "name_change_pending"
+    default_detail = "The same name change is already waiting for review."
+
+
+class NameChangeResolved(Conflict):
+    error_code = "name_change_resolved"
+    default_detail = "That name change was already approved or denied."
+
+
+class NameChangeBlocked(Conflict):
+    """Approving would lose or mix history: `details` says what stands in the way."""
+
+    error_code = "name_change_blocked"
+    default_detail = "That name change cannot be applied as things stand."

@@ -56,6 +56,11 @@ class Player(models.Model):
     fetch_claimed_until = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=PlayerStatus.choices, default=PlayerStatus.OK)
     failure_count = models.PositiveIntegerField(default=0)
+    # Consecutive 404s: NOT_FOUND_ATTEMPTS of them make the player `not_found`.
+    not_found_count = models.PositiveSmallIntegerField(default=0)
+    # Why the player is not collected as usual, in words staff read in the admin
+    # (empty while all is well).
+    status_reason = models.TextField(blank=True)
     latest_record = models.ForeignKey(
         HiscoreRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -121,3 +126,54 @@ class FetchAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.player_id} {self.outcome} @ {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class NameChangeStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    DENIED = "denied", "Denied"
+
+
+class NameChange(models.Model):
+    """A request to follow a tracked player to a new name, with the automatic
+    review's reasons and evidence (`players.renames`, docs/api.md "Name changes").
+    Kept after it is resolved: the audit trail of who the player was."""
+
+    # Null once the player is deleted: the request stays as a record of it.
+    player = models.ForeignKey(
+        Player, null=True, blank=True, on_delete=models.SET_NULL, related_name="name_changes"
+    )
+    old_name = models.CharField(max_length=12)
+    new_name = models.CharField(max_length=12)
+    old_key = models.CharField(max_length=12, db_index=True, editable=False)
+    new_key = models.CharField(max_length=12, db_index=True, editable=False)
+    status = models.CharField(
+        max_length=8, choices=NameChangeStatus.choices, default=NameChangeStatus.PENDING
+    )
+    # What the review found, one sentence each; `evidence` holds the figures.
+    reasons = models.JSONField(default=list, blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Null with a resolved status: the automatic review decided.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # "The same change pending" is a conflict (409), even for two requests at once.
+            models.UniqueConstraint(
+                fields=["old_key", "new_key"],
+                condition=Q(status="pending"),
+                name="namechange_one_pending",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="namechange_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.old_name} -> {self.new_name} ({self.status})"

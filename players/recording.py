@@ -120,6 +120,8 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
             last_fetched=now,
             status=PlayerStatus.OK,
             failure_count=0,
+            not_found_count=0,
+            status_reason="",
             fetch_claimed_until=None,
             **columns,
         )
@@ -205,9 +207,8 @@ def fetch_record_failure(
     *, player_id: int, error: HiscoresError, started_at: datetime, final: bool
 ) -> FetchOutcome | None:
     """Log a fetch the hiscores failed, under the error's outcome. When `final` (no
-    retry follows) also update the player: a 404 marks it not found and backs off
-    for hours (a rename or a ban; it recovers when the name answers again),
-    anything else marks it failing and reschedules it."""
+    retry follows) also update the player: a 404 is asked again hours later
+    (`_not_found`), anything else marks it failing and reschedules it."""
     with transaction.atomic():
         player = _locked(player_id)
         if player is None:
@@ -215,10 +216,7 @@ def fetch_record_failure(
         now = timezone.now()
         outcome = FetchOutcome(error.outcome)
         if final and outcome == FetchOutcome.NOT_FOUND:
-            player.status = PlayerStatus.NOT_FOUND
-            player.next_fetch_at = now + timedelta(hours=settings.NOT_FOUND_BACKOFF_HOURS)
-            player.fetch_claimed_until = None
-            player.save(update_fields=["status", "next_fetch_at", "fetch_claimed_until"])
+            _not_found(player, now)
         elif final:
             _give_up(player, now)
         _log_attempts(
@@ -266,6 +264,40 @@ def fetch_defer(
         )
         _log_attempts([attempt])
     return FetchOutcome.DEFERRED
+
+
+def _not_found(player: Player, now: datetime) -> None:
+    """A 404: a rename, a ban, or a hiccup of the hiscores. The name is asked
+    NOT_FOUND_ATTEMPTS times in all, NOT_FOUND_RETRY_HOURS apart, before the
+    player is marked not found; then every NOT_FOUND_BACKOFF_HOURS (it recovers
+    when the name answers again). The reason says so in words, for the admin."""
+    player.not_found_count += 1
+    attempts = settings.NOT_FOUND_ATTEMPTS
+    if player.not_found_count < attempts:
+        hours = settings.NOT_FOUND_RETRY_HOURS
+        player.status_reason = (
+            f"The hiscores answered 404 for this name {player.not_found_count} time(s) of "
+            f"{attempts} in a row; asked again in {hours:g} h before it is marked not found."
+        )
+    else:
+        hours = settings.NOT_FOUND_BACKOFF_HOURS
+        player.status = PlayerStatus.NOT_FOUND
+        player.status_reason = (
+            f"Not on the hiscores: 404 {player.not_found_count} times in a row (renamed, "
+            f"banned, or off the {player.game_mode} table). Asked again every {hours:g} h; "
+            "a name change request moves tracking to the new name."
+        )
+    player.next_fetch_at = now + timedelta(hours=hours)
+    player.fetch_claimed_until = None
+    player.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "not_found_count",
+            "next_fetch_at",
+            "fetch_claimed_until",
+        ]
+    )
 
 
 def _locked(player_id: int) -> Player | None:

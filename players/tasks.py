@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from hiscores import gateway
-from hiscores.errors import HiscoresError, HiscoresUnavailable
+from hiscores.errors import HiscoresError, HiscoresUnavailable, PlayerNotFound
 from hiscores.snapshot import Snapshot
 
 from .models import FetchAttempt, Player
@@ -23,6 +23,7 @@ from .recording import (
     fetch_record_failure,
     fetch_record_successes,
 )
+from .renames import name_change_review_again, pending_for
 from .scheduling import batch_size, fetch_budget, players_claim_due, players_release
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,9 @@ def _after_hiscores_error(
             args=(player_id,), kwargs={"attempt": attempt + 1}, countdown=retry_delay(attempt)
         )
         return "retrying"
+    if isinstance(error, PlayerNotFound) and (change := pending_for(player_id)) is not None:
+        # The old name is gone and someone said where to: look there now.
+        review_name_change.apply_async(args=(change.pk,))
     # Final: a 404 at once, a transient failure once the retries are spent.
     return "gave_up" if error.transient else str(error.outcome)
 
@@ -129,6 +133,13 @@ def fetch_players(player_ids: list[int]) -> list[str]:
     enqueueing cheap when the rate limit is high; a batch is at most about a
     second of the limiter's work (`batch_size`), so it never holds players long."""
     return fetch(player_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def review_name_change(name_change_id: int) -> str | None:
+    """A pending name change reviewed again (its old name just answered 404)."""
+    change = name_change_review_again(name_change_id=name_change_id)
+    return None if change is None else str(change.status)
 
 
 @shared_task(ignore_result=True)

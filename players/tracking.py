@@ -146,7 +146,13 @@ def player_update(
         if is_active:
             # Back in the schedule straight away: it may have missed many fetches.
             player.next_fetch_at = now
-    player.save(update_fields=["is_active", "fetch_interval_minutes", "next_fetch_at"])
+            player.status_reason = ""
+        else:
+            # Nothing stops being collected without a reason staff can read.
+            player.status_reason = f"Collection turned off by staff on {now:%Y-%m-%d %H:%M} UTC."
+    player.save(
+        update_fields=["is_active", "fetch_interval_minutes", "next_fetch_at", "status_reason"]
+    )
     return player
 
 

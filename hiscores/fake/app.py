@@ -251,6 +251,16 @@ class FakeHiscores:
         UnknownPlayer, or ValueError for an unknown metric."""
         self.players.gain(name, metric, amount)
 
+    def rename_player(self, name: str, new_name: str) -> str:
+        """The account behind `name` takes `new_name` (stats, growth and grants go
+        with it; the old name answers 404). Returns the new display name. Raises
+        UnknownPlayer, or ValueError for a bad or taken new name."""
+        return self.players.rename(name, new_name).name
+
+    def remove_player(self, name: str) -> None:
+        """The name answers 404 on every table from now on. Raises UnknownPlayer."""
+        self.players.remove(name)
+
     def set_growth(self, enabled: bool) -> None:
         self.clock.set_enabled(enabled, time.time())
 

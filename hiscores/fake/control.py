@@ -13,7 +13,10 @@ benchmarks driving a fake that runs in another process.
                                                "bosses": {slug: kc}, "activities": {slug: n},
                                                "grows": false}: add or update
     GET    /_control/players/{name}[?mode=m]  what the JSON endpoint answers now
+    DELETE /_control/players/{name}           the name answers 404 from now on (a ban)
     POST   /_control/players/{name}/gain      {"metric": slug, "amount": n}
+    POST   /_control/players/{name}/rename    {"new_name"}: the account takes that name
+                                              (stats go with it; the old name answers 404)
     GET    /_control/growth                   {"enabled": bool, "step_seconds": s}
     POST   /_control/growth                   {"enabled": bool}
     POST   /_control/reset                    everything back to how it started
@@ -107,8 +110,9 @@ def _route(method: str, parts: list[str]) -> Handler:
         "faults": {"GET": _faults, "POST": _fault_add, "DELETE": _faults_clear},
         "faults/*": {"DELETE": _faults_clear},
         "players": {"GET": _players, "POST": _player_put},
-        "players/*": {"GET": _player_get},
+        "players/*": {"GET": _player_get, "DELETE": _player_remove},
         "players/*/gain": {"POST": _player_gain},
+        "players/*/rename": {"POST": _player_rename},
         "growth": {"GET": _growth, "POST": _growth_set},
         "reset": {"POST": _reset},
         "requests": {"GET": _requests, "DELETE": _requests_clear},
@@ -187,6 +191,20 @@ def _player_put(fake: FakeHiscores, request: _Request) -> Reply:
 def _player_get(fake: FakeHiscores, request: _Request) -> Reply:
     mode = request.query.get("mode", ["regular"])[0]
     return _reply(fake.document(request.parts[1], mode))
+
+
+def _player_remove(fake: FakeHiscores, request: _Request) -> Reply:
+    fake.remove_player(request.parts[1])
+    return _reply({"removed": request.parts[1]})
+
+
+def _player_rename(fake: FakeHiscores, request: _Request) -> Reply:
+    data = request.data
+    _only(data, {"new_name"})
+    if not isinstance(data.get("new_name"), str):
+        raise ControlError(400, "new_name is required.")
+    name = fake.rename_player(request.parts[1], data["new_name"])
+    return _reply(fake.document(name))
 
 
 def _player_gain(fake: FakeHiscores, request: _Request) -> Reply:

@@ -9,6 +9,7 @@ grants, so a generated player costs nothing until someone looks them up.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import zlib
@@ -173,13 +174,18 @@ class PlayerBook:
         self._lock = threading.Lock()
         self._named: dict[str, PlayerSpec] = dict(self._initial)
         self._gains: dict[str, Counter[str]] = {}
+        # Names renamed away or removed: gone, even a `gen N` one.
+        self._gone: set[str] = set()
 
     def reset(self) -> None:
         with self._lock:
             self._named = dict(self._initial)
             self._gains = {}
+            self._gone = set()
 
     def find(self, key: str) -> PlayerSpec | None:
+        if key in self._gone:
+            return None
         spec = self._named.get(key)
         if spec is not None:
             return spec
@@ -221,6 +227,39 @@ class PlayerBook:
             gains[metric] += amount
             self._gains[key] = gains
 
+    def rename(self, name: str, new_name: str) -> PlayerSpec:
+        """The account behind `name` takes `new_name`, as a name change in the game
+        does: same stats, growth and grants; the old name answers 404 from now on.
+        Raises UnknownPlayer, or ValueError for a bad or taken new name."""
+        old_key, display = normalise(name), clean(new_name)
+        new_key = normalise(display)
+        with self._lock:
+            spec = self.find(old_key)
+            if spec is None:
+                raise UnknownPlayer(name)
+            if new_key != old_key and self.find(new_key) is not None:
+                raise ValueError(f"{display} is taken by another account.")
+            self._named.pop(old_key, None)
+            gains = self._gains.pop(old_key, None)
+            if new_key != old_key:
+                self._gone.add(old_key)
+            self._gone.discard(new_key)
+            self._named[new_key] = dataclasses.replace(spec, name=display)
+            if gains is not None:
+                self._gains[new_key] = gains
+            return self._named[new_key]
+
+    def remove(self, name: str) -> None:
+        """The name stops answering on every table (a ban, or an account deleted).
+        Raises UnknownPlayer."""
+        key = normalise(name)
+        with self._lock:
+            if self.find(key) is None:
+                raise UnknownPlayer(name)
+            self._named.pop(key, None)
+            self._gains.pop(key, None)
+            self._gone.add(key)
+
     def put(
         self,
         name: str,
@@ -239,6 +278,7 @@ class PlayerBook:
         skills, scores = skills or {}, scores or {}
         _check_values(skills, scores)
         with self._lock:
+            self._gone.discard(key)  # a name renamed away or removed may be taken again
             current = self.find(key)
             if current is None:
                 base, frozen, ranks = blank_stats(), {}, {}

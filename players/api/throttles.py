@@ -27,3 +27,12 @@ class PlayerFetchThrottle(UserRateThrottle):
 
     def get_rate(self) -> str:
         return settings.PLAYER_FETCH_THROTTLE_RATE
+
+
+class NameChangeThrottle(UserRateThrottle):
+    """`POST /api/name-changes`: NAME_CHANGE_THROTTLE_RATE per user."""
+
+    scope = "name_change"
+
+    def get_rate(self) -> str:
+        return settings.NAME_CHANGE_THROTTLE_RATE

@@ -136,8 +136,9 @@ def test_a_different_name_from_the_hiscores_is_ignored():
     assert player.username == "zezima"
 
 
-def test_not_found_marks_the_player_and_backs_off_for_hours(settings):
+def test_the_last_allowed_not_found_marks_the_player_and_backs_off_for_hours(settings):
     settings.NOT_FOUND_BACKOFF_HOURS = 6
+    settings.NOT_FOUND_ATTEMPTS = 1
     player = PlayerFactory()
     outcome = fetch_record_failure(
         player_id=player.pk,

@@ -50,7 +50,8 @@ def test_xp_gained_on_the_hiscores_becomes_a_new_record(psikoi, fake_hiscores):
     assert HiscoreRecord.objects.filter(player=psikoi).count() == 2
 
 
-def test_a_renamed_player_is_marked_not_found_without_retries(fake_hiscores):
+def test_a_renamed_player_is_marked_not_found_without_quick_retries(fake_hiscores, settings):
+    settings.NOT_FOUND_ATTEMPTS = 1
     gone = PlayerFactory(username="Renamed Away", username_key="renamed away")
     assert fetch_player.apply(args=(gone.pk,)).get() == "not_found"
     gone.refresh_from_db()
