@@ -22,11 +22,24 @@ it at the end.
     many players); and the week's boards at 10,000 players (goal < 200 ms).
 (c) EXPLAIN of every query that touches the records or the deltas, showing the
     index used.
+(d) Achievements and efficiency of the two players of (a) and of a third whose
+    1,000 records are the last 1,000 of the 100,000 (the same latest state, so
+    the same achievements listed): their achievements rebuilt from the history
+    by `rebuild_achievements` (timed), then the median over 50 fresh calls of
+    the achievements and efficiency reads (calls alternating between the two
+    players compared) and the ratio 100,000 / 1,000. The
+    goal (<= 1.5: the read never scans the history) compares the two players
+    in the same state; against (a)'s small player, whose history reached far
+    fewer achievements, the ratio is printed too (the body grows with the
+    achievements listed).
+
+BENCH_PROGRESS_DB names the database, so two runs on one server do not meet.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import statistics
@@ -38,7 +51,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench.support import create_postgres_database, goal, refuse
 
-BENCH_DB = "osrsdiff_bench_progress"
+BENCH_DB = os.environ.get("BENCH_PROGRESS_DB", "osrsdiff_bench_progress")
 CALLS = 50
 SPAN = timedelta(days=3 * 365)
 BOARD_SIZES = (10_000, 100_000)
@@ -264,8 +277,11 @@ def build_deltas() -> None:
 class Indented:
     """The command's progress lines, indented under the benchmark's."""
 
+    def __init__(self, command: str = "rebuild_deltas") -> None:
+        self.command = command
+
     def write(self, text: str) -> None:
-        print(f"    rebuild_deltas: {text.rstrip()}", flush=True)
+        print(f"    {self.command}: {text.rstrip()}", flush=True)
 
     def flush(self) -> None:
         pass
@@ -359,6 +375,7 @@ def main() -> list[str]:
         print(f"    {label:<22} {few:>10.2f} {many:>13.2f} {many / few:>7.2f}")
         name = f"{label}, 100,000 / 1,000 records"
         goals.append(goal(name, many / few, "<=", HISTORY_RATIO_GOAL))
+    goals += achievements_and_efficiency(client, small, big)
 
     seated = 0
     for size in BOARD_SIZES:
@@ -380,6 +397,74 @@ def main() -> list[str]:
         explain(client, f"{label} (100,000 records)", url)
     explain(client, "leaderboard overall week", BOARDS["overall week"])
     explain(client, "leaderboard zulrah week", BOARDS["zulrah week"])
+    return goals
+
+
+def paired_medians_ms(client: Client, first: str, second: str) -> tuple[float, float]:
+    """`median_ms(fresh=True)` of two reads, their calls alternating: a machine
+    busy with other work slows both alike, and their ratio stays the reads' own."""
+    for url in (first, second) * 3:
+        assert_ok(get(client, url), url)
+    samples: dict[str, list[float]] = {first: [], second: []}
+    for _ in range(CALLS):
+        for url in (first, second):
+            cache.clear()
+            started = time.perf_counter()
+            response = get(client, url)
+            samples[url].append((time.perf_counter() - started) * 1000)
+            assert_ok(response, url)
+    return statistics.median(samples[first]), statistics.median(samples[second])
+
+
+def same_state(big: Player, count: int = 1_000) -> Player:
+    """A player whose history is the last `count` records of `big`'s: the same latest
+    state, and so the same achievements (the older ones undated), from a short history."""
+    player = _player("Same State")
+    columns = (
+        "fetched_at, last_checked_at, overall_rank, overall_level, overall_experience,"
+        " skills_data, bosses_data, activities_data"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RECORDS} (player_id, {columns}, values_digest)"
+            f" SELECT %s, {columns}, values_digest FROM {RECORDS}"
+            " WHERE player_id = %s ORDER BY fetched_at DESC LIMIT %s",
+            [player.id, big.id, count],
+        )
+    _link_latest(f"WHERE p.id = {player.id}")
+    vacuum(RECORDS, PLAYERS)
+    return Player.objects.get(pk=player.pk)
+
+
+def achievements_and_efficiency(client: Client, small: Player, big: Player) -> list[str]:
+    """Part (d): the achievements and efficiency reads at 1,000 and 100,000 records."""
+    same = same_state(big)
+    names = [small.username, big.username, same.username]
+    started = time.perf_counter()
+    call_command("rebuild_achievements", *names, stdout=Indented("rebuild_achievements"))
+    stored = {p.username: p.achievements.count() for p in (small, big, same)}
+    print(
+        f"\n(d) achievements rebuilt from 102,000 records in"
+        f" {time.perf_counter() - started:.1f} s ({stored})"
+    )
+    print(f"    median of {CALLS} fresh calls, ms  1,000 rec   100,000 rec   ratio")
+    goals = []
+    for label, few_player in (
+        ("achievements", small),
+        ("achievements, same", same),
+        ("efficiency", small),
+    ):
+        path = label.split(",")[0]
+        few, many = paired_medians_ms(
+            client,
+            f"/api/players/{few_player.username_key}/{path}",
+            f"/api/players/{big.username_key}/{path}",
+        )
+        print(f"    {label:<22} {few:>10.2f} {many:>13.2f} {many / few:>7.2f}")
+        if label == "achievements, same":
+            # The same achievements listed: what differs is the history's length alone.
+            name = "achievements, 100,000 / 1,000 records (same state)"
+            goals.append(goal(name, many / few, "<=", HISTORY_RATIO_GOAL))
     return goals
 
 

@@ -304,6 +304,10 @@ def chart_context(player: Player, *, now: datetime) -> dict[str, Any]:
     the API's timelines are per skill or boss only."""
     return {
         "chart_history_url": reverse("player-history", kwargs={"username": player.username_key}),
+        # The recent achievements and the chart's marks (players/player_achievements.js).
+        "chart_achievements_url": reverse(
+            "player-achievements", kwargs={"username": player.username_key}
+        ),
         "chart_days": CHART_DAYS,
         "chart_skills": [(m.slug, m.name) for m in catalogue.SKILLS],
         "chart_bosses": [(m.slug, m.name) for m in catalogue.BOSSES],

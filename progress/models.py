@@ -14,6 +14,8 @@ from api.params import PERIODS
 from players.models import Player
 from players.records import HiscoreRecord
 
+from . import achievements
+
 
 class BytewiseCharField(models.CharField):
     """Text that sorts by code point on every database: PostgreSQL's "C" collation
@@ -90,3 +92,36 @@ class Delta(models.Model):
 
     def __str__(self) -> str:
         return f"{self.window_id} {self.metric} +{self.gained}"
+
+
+class Achievement(models.Model):
+    """A catalogue achievement (`progress.achievements`) a player reached, dated by
+    the window between the record before (`achieved_after`: its `last_checked_at`)
+    and the record that first showed it (`achieved_before`). `achieved_at` is null
+    when the date is unknown (the first record, or a row the record before did not
+    show, already had it); `achieved_after` is null then too."""
+
+    player = models.ForeignKey(
+        Player, on_delete=models.CASCADE, related_name="achievements", db_index=False
+    )
+    key = models.CharField(max_length=96)  # e.g. "attack.level.99"
+    metric = models.CharField(max_length=64)
+    measure = models.CharField(max_length=24)
+    threshold = models.BigIntegerField()
+    achieved_at = models.DateTimeField(null=True)
+    achieved_after = models.DateTimeField(null=True)
+    achieved_before = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["player", "key"], name="achievement_player_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} {self.key}"
+
+    @property
+    def name(self) -> str:
+        """As the catalogue names it ("99 Attack"), for receivers of `achievement_reached`."""
+        definition = achievements.by_key().get(self.key)
+        return definition.name if definition else self.key

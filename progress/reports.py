@@ -11,6 +11,7 @@ from hiscores import levels
 from players.models import Player
 
 from .analysis import analyse, per_day
+from .efficiency_reports import efficiency_gained
 from .gains import ABSENT, Gain, count_gain, level_gains, minimum_of, skill_change
 from .selectors import TIMELINE_POINTS, RecordPair, start_record, timeline, window_records
 from .states import State, state_of
@@ -21,7 +22,11 @@ from .trends import RECENT_DAYS, boss_projection, elapsed_rate, skill_projection
 def progress_analysis(*, player: Player, window: Window) -> dict[str, Any]:
     pair = window_records(player, window)
     analysis = analyse(state_of(pair.start), state_of(pair.end))
-    return {**_header(player, window, pair), **analysis.body()}
+    return {
+        **_header(player, window, pair),
+        **analysis.body(),
+        **efficiency_gained(player.game_mode, analysis),
+    }
 
 
 def _header(player: Player, window: Window, pair: RecordPair) -> dict[str, Any]:

@@ -58,6 +58,10 @@ class ProgressAnalysisSerializer(_Compared):
         child=serializers.CharField(),
         help_text="Metrics whose gain is a lower bound (e.g. unranked at the start).",
     )
+    ehp_gained = serializers.FloatField(
+        help_text="Efficient hours played gained: both ends under one rate table; never negative."
+    )
+    ehb_gained = serializers.FloatField(help_text="Efficient hours bossed gained; never negative.")
 
 
 class _Trend(serializers.Serializer):

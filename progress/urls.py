@@ -1,5 +1,7 @@
 from django.urls import path
 
+from .achievement_views import PlayerAchievementsView
+from .efficiency_views import EfficiencyLeaderboardView, PlayerEfficiencyView
 from .views import BossProgressView, HistoryView, LeaderboardView, SkillProgressView
 
 urlpatterns: list = [
@@ -13,6 +15,21 @@ urlpatterns: list = [
         "players/<str:username>/history/bosses/<str:boss>",
         BossProgressView.as_view(),
         name="player-boss-progress",
+    ),
+    path(
+        "players/<str:username>/achievements",
+        PlayerAchievementsView.as_view(),
+        name="player-achievements",
+    ),
+    path(
+        "players/<str:username>/efficiency",
+        PlayerEfficiencyView.as_view(),
+        name="player-efficiency",
+    ),
+    path(
+        "leaderboards/efficiency/<str:measure>",
+        EfficiencyLeaderboardView.as_view(),
+        name="efficiency-leaderboard",
     ),
     path("leaderboards/<str:metric>", LeaderboardView.as_view(), name="leaderboard"),
 ]
