@@ -1,8 +1,10 @@
-"""Login, refresh and logout with JWTs (docs/api.md, "Auth").
+"""Login, refresh and logout with JWTs (docs/api.md, "Auth"); the access tokens
+they hand out are authenticated by osrsdiff.authentication.
 
 Guessing is held back twice: every call is throttled per client address
 (api.addresses), and login failures lock a username or an address out for a
 while (osrsdiff.lockout).
+
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "osrsdiff.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "osrsdiff",
         }
@@ -183,6 +183,9 @@ else:
     }
 
 # --- Auth -------------------------------------------------------------------
+# Authentication keeps the few columns of a user it needs in the cache
+# (osrsdiff.authentication) where the cache is not the database itself.
+USER_STATE_CACHE = bool(REDIS_URL)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
@@ -239,7 +242,7 @@ API_KEYS_PER_USER = env.int("API_KEYS_PER_USER", default=10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "osrsdiff.authentication.CachedUserJWTAuthentication",
         "osrsdiff.keys.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -271,7 +274,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Sessions only serve the admin's charts; API clients use Bearer tokens or keys.
     "AUTHENTICATION_WHITELIST": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "osrsdiff.authentication.CachedUserJWTAuthentication",
         "osrsdiff.keys.ApiKeyAuthentication",
     ],
 }

@@ -1,5 +1,6 @@
 """The whole difference between two states: every metric's gain, levels, daily
-rates, rollbacks and approximations (the body of ProgressAnalysis). Pure."""
+rates (none over less than a day), rollbacks and approximations (the body of
+ProgressAnalysis). Pure."""
 
 from __future__ import annotations
 
@@ -21,11 +22,17 @@ from .gains import (
 from .states import State
 
 SECONDS_PER_DAY = 86_400
+# The shortest span a daily rate is given for (docs/api.md, "Rates"): a gain
+# made in minutes, multiplied up to a day, says nothing of a day's play (250,000
+# XP in 4 minutes would read as 81 million a day).
+MIN_RATE_SECONDS = SECONDS_PER_DAY
 
 
-def per_day(gained: int, seconds: float) -> float:
-    """A rate over a span; a span of nothing has no rate (0, not a division error)."""
-    return gained * SECONDS_PER_DAY / seconds if seconds > 0 else 0.0
+def per_day(gained: int, seconds: float) -> float | None:
+    """A gain per day over a span of `seconds`; None (no rate) when the span is
+    shorter than MIN_RATE_SECONDS. Every rate and projection the API gives comes
+    from here, so they all follow that rule."""
+    return gained * SECONDS_PER_DAY / seconds if seconds >= MIN_RATE_SECONDS else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +54,7 @@ class Analysis:
         """Every metric by slug: overall, skills, bosses, activities."""
         return {**self.experience, **self.bosses, **self.activities}
 
-    def daily_rates(self) -> dict[str, float]:
+    def daily_rates(self) -> dict[str, float | None]:
         span = self.span_seconds
         return {slug: per_day(gain.value, span) for slug, gain in self.gains().items()}
 

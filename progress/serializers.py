@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from rest_framework import serializers
 
 from api.slugs import slug_map
@@ -48,8 +50,9 @@ class ProgressAnalysisSerializer(_Compared):
     daily_rates = slug_map(
         "DailyRates",
         _EVERY_METRIC,
-        serializers.FloatField,
-        help_text="Gain per day over the time between the two records compared (0 if none).",
+        functools.partial(serializers.FloatField, allow_null=True),
+        help_text="Gain per day over the time between the two records compared; null "
+        'when they are less than a day apart (docs/api.md, "Rates").',
     )
     anomalies = AnomalySerializer(
         many=True, help_text="Values that went down (hiscores rollbacks): counted as 0."
@@ -65,8 +68,16 @@ class ProgressAnalysisSerializer(_Compared):
 
 
 class _Trend(serializers.Serializer):
-    recent_rate_per_day = serializers.FloatField(help_text="Gain per day over the last 7 days.")
-    window_rate_per_day = serializers.FloatField(help_text="Gain per day over the window.")
+    recent_rate_per_day = serializers.FloatField(
+        allow_null=True,
+        help_text="Gain per day over the last 7 days (or since the first record); "
+        "null over less than a day, and then nothing is projected.",
+    )
+    window_rate_per_day = serializers.FloatField(
+        allow_null=True,
+        help_text="Gain per day over the window (or since the first record); null over "
+        "less than a day.",
+    )
 
 
 class SkillTrendSerializer(_Trend):
@@ -105,7 +116,9 @@ class BossPointSerializer(KillsSerializer):
 class _OneMetric(_Compared):
     days = serializers.IntegerField()
     rate_per_day = serializers.FloatField(
-        help_text="Gain per day over the time between the two records compared."
+        allow_null=True,
+        help_text="Gain per day over the time between the two records compared; null "
+        "when they are less than a day apart.",
     )
     approximate = serializers.BooleanField(help_text="The gain is a lower bound.")
     anomaly = AnomalySerializer(allow_null=True, help_text="Set when the value went down.")

@@ -15,14 +15,16 @@ RECENT_DAYS = 7
 MAX_PROJECTION_DAYS = 36_500
 
 
-def elapsed_rate(gained: int, since: datetime, until: datetime) -> float:
-    """Gain per day of calendar time: the pace a projection assumes."""
+def elapsed_rate(gained: int, since: datetime, until: datetime) -> float | None:
+    """Gain per day of calendar time: the pace a projection assumes; None over
+    less than a day (`analysis.per_day`), and then nothing is projected."""
     return per_day(gained, (until - since).total_seconds())
 
 
-def projected_at(remaining: int, rate_per_day: float, now: datetime) -> datetime | None:
-    """When `remaining` more is reached at `rate_per_day`; None without progress."""
-    if rate_per_day <= 0 or remaining < 0:
+def projected_at(remaining: int, rate_per_day: float | None, now: datetime) -> datetime | None:
+    """When `remaining` more is reached at `rate_per_day`; None without progress
+    or without a rate."""
+    if rate_per_day is None or rate_per_day <= 0 or remaining < 0:
         return None
     days = remaining / rate_per_day
     return now + timedelta(days=days) if days <= MAX_PROJECTION_DAYS else None
@@ -37,11 +39,13 @@ def next_milestone(kc: int) -> int:
     return (kc // 100 + 1) * 100
 
 
-def skill_projection(experience: int | None, rate_per_day: float, now: datetime) -> dict[str, Any]:
+def skill_projection(
+    experience: int | None, rate_per_day: float | None, now: datetime
+) -> dict[str, Any]:
     """`next_level` (virtual, up to 126) and when it and 99 come at `rate_per_day`;
     all None when there is no progress or the experience is unknown."""
     nothing = {"next_level": None, "next_level_at": None, "level_99_at": None}
-    if experience is None or rate_per_day <= 0:
+    if experience is None or rate_per_day is None or rate_per_day <= 0:
         return nothing
     current = levels.virtual_level(experience)
     next_level = current + 1 if current < levels.MAX_VIRTUAL_LEVEL else None
@@ -60,8 +64,8 @@ def skill_projection(experience: int | None, rate_per_day: float, now: datetime)
     }
 
 
-def boss_projection(kc: int | None, rate_per_day: float, now: datetime) -> dict[str, Any]:
-    if kc is None or rate_per_day <= 0:
+def boss_projection(kc: int | None, rate_per_day: float | None, now: datetime) -> dict[str, Any]:
+    if kc is None or rate_per_day is None or rate_per_day <= 0:
         return {"next_milestone": None, "next_milestone_at": None}
     milestone = next_milestone(kc)
     return {

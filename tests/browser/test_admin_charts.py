@@ -154,3 +154,75 @@ def _overall_of(history) -> list[int]:
     """The factory's overall XP: the sum of every skill (attack as given, strength
     at 2M, the rest at 0)."""
     return [attack + 2_000_000 for _, attack, _ in history]
+
+
+def chart_axis(page: Page, canvas: str) -> tuple[float, float]:
+    return tuple(
+        page.evaluate(
+            "(id) => { const x = Chart.getChart(document.getElementById(id)).scales.x;"
+            " return [x.min, x.max]; }",
+            canvas,
+        )
+    )
+
+
+def test_a_new_player_fills_the_axis_in_every_range_and_gets_no_daily_rate(
+    chromium_path, live_server, transactional_db
+):
+    """A player first fetched minutes ago: their points spread over the axis (not
+    one vertical line at the end of a month), and "+250,000 XP" is not followed
+    by a daily rate extrapolated from minutes (docs/api.md, "Rates")."""
+    now = timezone.now()
+    player = PlayerFactory(username="Newbie")
+    moments = [now - timedelta(minutes=5), now - timedelta(minutes=1)]
+    for moment, attack in zip(moments, (1_000_000, 1_250_000), strict=True):
+        HiscoreRecordFactory(
+            player=player,
+            fetched_at=moment,
+            skills_data=skills_data({"attack": attack, "strength": 2_000_000}),
+        )
+    UserFactory(username="staff", is_staff=True, is_superuser=True)
+    change_url = f"/admin/players/player/{player.pk}/change/"
+    problems: list[str] = []
+    seen: dict[str, dict] = {}
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(f"{live_server.url}/admin/login/?next={change_url}")
+        page.fill("#id_username", "staff")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{live_server.url}{change_url}")
+
+        for chart_range in ("month", "day", "year", "all"):
+            if chart_range != "month":  # the range shown first
+                page.check(f'input[name="chart-range"][value="{chart_range}"]')
+            for canvas in ("overall-chart", "metric-chart"):
+                page.wait_for_function(
+                    "([id, range]) => document.getElementById(id).dataset.range === range",
+                    arg=[canvas, chart_range],
+                )
+            wait_loaded(page, "metric-chart", "skills/attack")
+            seen[chart_range] = {
+                "overall": chart_values(page, "overall-chart"),
+                "attack": chart_values(page, "metric-chart"),
+                "axis": chart_axis(page, "overall-chart"),
+                "metric axis": chart_axis(page, "metric-chart"),
+                "summary": page.inner_text("#metric-summary"),
+            }
+        browser.close()
+
+    first = moments[0].timestamp() * 1000
+    for chart_range, shown in seen.items():
+        assert shown["overall"] == [3_000_000, 3_250_000], chart_range
+        assert shown["attack"] == [1_000_000, 1_250_000], chart_range
+        start, end = shown["axis"]
+        # Fitted: the axis starts at the first record and ends now, minutes later.
+        assert start == pytest.approx(first, abs=1_000), chart_range
+        assert 0 < end - start < 15 * 60 * 1000, chart_range
+        assert shown["metric axis"] == shown["axis"], chart_range
+        assert shown["summary"].startswith("+250,000 XP, in 4 minutes"), shown["summary"]
+        assert "no daily rate" in shown["summary"]
+    assert not problems, f"the page logged errors: {problems}"

@@ -64,7 +64,7 @@ def test_full_stack_from_database_and_redis_urls(tmp_path):
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout)
     assert probe["engine"] == "django.db.backends.postgresql"
-    assert probe["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert probe["cache"] == "osrsdiff.cache.RedisCache"
     assert probe["broker"] == "redis://cache.example:6379/0"
 
 

@@ -12,13 +12,14 @@ import time_machine
 from django.utils.dateparse import parse_datetime
 
 from hiscores import catalogue
-from players.admin import CHART_DAYS, CHART_POINTS
+from players.admin import CHART_POINTS, CHART_RANGE, CHART_RANGES
 from players.records import HiscoreRecord
 from tests.factories import HiscoreRecordFactory, PlayerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+CHART_DAYS = CHART_RANGES[CHART_RANGE]  # the range shown first
 VENDORED_CHART_JS = "/static/players/vendor/chart.umd.min.js"
 
 
@@ -45,17 +46,25 @@ def change_page(client, player) -> str:
     return response.content.decode()
 
 
-def embedded_overall(html: str) -> list[tuple[datetime, int | None]]:
-    match = re.search(r'<script id="overall-timeline" type="application/json">(.*?)</script>', html)
-    assert match, "no embedded overall timeline"
-    return [(parse_datetime(p["at"]), p["experience"]) for p in json.loads(match.group(1))]
+def embedded_overall(
+    html: str, chart_range: str = CHART_RANGE
+) -> list[tuple[datetime, int | None]]:
+    match = re.search(
+        r'<script id="overall-timelines" type="application/json">(.*?)</script>', html
+    )
+    assert match, "no embedded overall timelines"
+    series = json.loads(match.group(1))
+    assert list(series) == list(CHART_RANGES)
+    return [(parse_datetime(p["at"]), p["experience"]) for p in series[chart_range]]
 
 
 def test_change_page_has_the_chart_container_with_the_history_api_url(staff_client, zezima):
     html = change_page(staff_client, zezima)
     assert 'id="player-charts"' in html
     assert 'data-history-url="/api/players/zezima/history"' in html
-    assert f'data-days="{CHART_DAYS}"' in html
+    assert 'data-first-at=""' in html  # no record yet
+    ranges = re.findall(r'<input type="radio" name="chart-range" value="(\w+)"( checked)?>', html)
+    assert ranges == [(name, " checked" if name == CHART_RANGE else "") for name in CHART_RANGES]
     for canvas in ("overall-chart", "metric-chart"):
         assert f'<canvas id="{canvas}"' in html
     for period in ("day", "week", "month"):
@@ -121,3 +130,41 @@ def test_overall_series_keeps_the_latest_records_up_to_its_bound(clock, staff_cl
     assert len(series) == CHART_POINTS
     assert series[-1] == (NOW, 10_000)
     assert series[0] == (NOW - timedelta(hours=CHART_POINTS - 1), 10_000 - CHART_POINTS + 1)
+
+
+def test_each_range_has_its_series_and_all_starts_at_the_first_record(clock, staff_client, zezima):
+    for age, xp in (
+        (timedelta(days=400), 1_000),
+        (timedelta(days=3), 3_000),
+        (timedelta(hours=2), 4_000),
+    ):
+        HiscoreRecordFactory(player=zezima, fetched_at=NOW - age, overall_experience=xp)
+    html = change_page(staff_client, zezima)
+    assert f'data-first-at="{(NOW - timedelta(days=400)).isoformat()}"' in html
+    assert embedded_overall(html, "day") == [
+        (NOW - timedelta(days=1), 3_000),
+        (NOW - timedelta(hours=2), 4_000),
+    ]
+    assert embedded_overall(html, "year") == [
+        (NOW - timedelta(days=365), 1_000),
+        (NOW - timedelta(days=3), 3_000),
+        (NOW - timedelta(hours=2), 4_000),
+    ]
+    assert embedded_overall(html, "all") == [
+        (NOW - timedelta(days=400), 1_000),
+        (NOW - timedelta(days=3), 3_000),
+        (NOW - timedelta(hours=2), 4_000),
+    ]
+
+
+def test_a_player_of_minutes_has_only_their_records_in_every_range(clock, staff_client, zezima):
+    for minutes, xp in ((5, 1_000), (1, 251_000)):
+        HiscoreRecordFactory(
+            player=zezima, fetched_at=NOW - timedelta(minutes=minutes), overall_experience=xp
+        )
+    html = change_page(staff_client, zezima)
+    for chart_range in CHART_RANGES:
+        assert embedded_overall(html, chart_range) == [
+            (NOW - timedelta(minutes=5), 1_000),
+            (NOW - timedelta(minutes=1), 251_000),
+        ]

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from hiscores import catalogue, levels
-from progress.analysis import analyse
+from progress.analysis import MIN_RATE_SECONDS, analyse
 from progress.gains import ABSENT, count_gain, gain_of, skill_change
 from progress.states import state_of
 from tests.progress.builders import NOW, state
@@ -138,9 +138,20 @@ def test_daily_rates_are_over_the_span_between_the_records_compared():
     assert analyse(start, end).daily_rates()["zulrah"] == pytest.approx(10.0)
 
 
-def test_daily_rates_of_a_zero_span_are_zero():
-    analysis = analyse(state(bosses={"zulrah": 100}), state(bosses={"zulrah": 140}))
-    assert analysis.daily_rates()["zulrah"] == 0.0
+def test_no_daily_rate_is_given_over_less_than_a_day():
+    # 250,000 XP in 4 minutes is not 90 million a day: the rate is withheld.
+    start = state(skills=with_skill("attack", 1_000_000))
+    for span in (timedelta(0), timedelta(minutes=4), timedelta(days=1) - timedelta(seconds=1)):
+        end = state(NOW + span, skills=with_skill("attack", 1_250_000))
+        rates = analyse(start, end).daily_rates()
+        assert rates["attack"] is None
+        assert set(rates.values()) == {None}
+
+
+def test_a_day_is_the_shortest_span_with_a_rate():
+    start = state(skills=with_skill("attack", 1_000_000))
+    end = state(NOW + timedelta(seconds=MIN_RATE_SECONDS), skills=with_skill("attack", 1_250_000))
+    assert analyse(start, end).daily_rates()["attack"] == pytest.approx(250_000)
 
 
 def test_anomalies_name_the_metric_and_both_values():

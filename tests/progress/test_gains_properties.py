@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hiscores import catalogue, levels
-from progress.analysis import Analysis, analyse
+from progress.analysis import MIN_RATE_SECONDS, Analysis, analyse
 from progress.states import State, state_at, window
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -102,7 +102,10 @@ def test_gains_levels_and_rates_are_never_negative(history, data):
     b = data.draw(st.sampled_from([s for s in history if s.at >= a.at]))
     analysis = analyse(a, b)
     assert min(_totals(analysis).values()) >= 0
-    assert min(analysis.daily_rates().values()) >= 0
+    rates = analysis.daily_rates().values()
+    assert all(rate is None or rate >= 0 for rate in rates)
+    # A rate is given exactly when the records compared are at least a day apart.
+    assert {rate is None for rate in rates} == {analysis.span_seconds < MIN_RATE_SECONDS}
 
 
 @given(growing_histories(), st.data())

@@ -62,7 +62,8 @@ def test_every_catalogue_metric_is_listed_with_zero_when_unchanged(clock, api, p
     assert list(body["experience_gained"]) == ["overall", *catalogue.SKILL_SLUGS]
     assert list(body["boss_kills_gained"]) == list(catalogue.BOSS_SLUGS)
     assert list(body["activity_scores_gained"]) == list(catalogue.ACTIVITY_SLUGS)
-    assert set(body["daily_rates"].values()) == {0.0}
+    # One record compared with itself: no span, so no rate (docs/api.md, "Rates").
+    assert set(body["daily_rates"].values()) == {None}
     assert body["start_record_at"] == body["end_record_at"]
 
 

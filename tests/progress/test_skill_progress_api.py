@@ -192,3 +192,23 @@ def test_the_schema_describes_the_skill_progress_body_exactly(clock, api, player
     assert set(components["SkillTrend"]["properties"]) == set(body["trend"])
     assert set(components["SkillPoint"]["properties"]) == set(body["timeline"][0])
     assert set(components["SkillValue"]["properties"]) == set(body["start"])
+
+
+def test_a_player_watched_for_minutes_gets_no_rate_and_no_projection(clock, api, player):
+    """The admin chart once read "+250,000 XP, 81,257,732 a day" after 4 minutes:
+    under a day there is no rate to give (docs/api.md, "Rates")."""
+    add_record(player, NOW - timedelta(minutes=5), skills=skill_entries(attack=1_000_000))
+    add_record(player, NOW - timedelta(minutes=1), skills=skill_entries(attack=1_250_000))
+    body = get(api, days=1).json()
+    assert body["experience_gained"] == 250_000
+    assert body["rate_per_day"] is None
+    assert body["trend"] == {
+        "recent_rate_per_day": None,
+        "window_rate_per_day": None,
+        "next_level": None,
+        "next_level_at": None,
+        "level_99_at": None,
+    }
+    history = api.get("/api/players/zezima/history", {"period": "day"}).json()
+    assert history["experience_gained"]["attack"] == 250_000
+    assert history["daily_rates"]["attack"] is None

@@ -8,6 +8,7 @@ from hiscores import levels
 from progress.trends import (
     MAX_PROJECTION_DAYS,
     boss_projection,
+    elapsed_rate,
     next_milestone,
     projected_at,
     skill_projection,
@@ -26,9 +27,16 @@ def test_projection_is_remaining_over_rate():
     assert projected_at(100, 25.0, NOW) == NOW + timedelta(days=4)
 
 
-@pytest.mark.parametrize("rate", [0.0, -3.0])
+@pytest.mark.parametrize("rate", [0.0, -3.0, None])
 def test_no_progress_projects_nothing(rate):
     assert projected_at(100, rate, NOW) is None
+
+
+def test_a_pace_over_less_than_a_day_is_no_pace_and_projects_nothing():
+    assert elapsed_rate(250_000, NOW - timedelta(minutes=4), NOW) is None
+    assert elapsed_rate(250_000, NOW - timedelta(days=2), NOW) == pytest.approx(125_000)
+    assert set(skill_projection(1_000_000, None, NOW).values()) == {None}
+    assert set(boss_projection(80, None, NOW).values()) == {None}
 
 
 def test_a_projection_beyond_a_century_is_none_not_an_overflow():

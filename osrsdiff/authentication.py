@@ -1,0 +1,104 @@
+"""How an access token is authenticated (docs/api.md, "Auth").
+
+Every API request carries a token, so authenticating it must cost little beside
+the read it guards: the few columns of the user that authentication needs are
+kept in the cache (USER_STATE_CACHE: where the cache is Redis; a cache in a
+database table would cost the query it saves), dropped whenever the user is
+saved or deleted (osrsdiff.apps), so that a deactivated or deleted user's token
+is refused from their next request on. Only a change that bypasses the model's
+signals (a bulk `update()`), or one made while another request was putting the
+row it had just read back into the cache, may go unseen, for USER_STATE_SECONDS
+at most.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from redis import RedisError
+from rest_framework import exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings
+
+logger = logging.getLogger(__name__)
+
+# What the cache raises when it is away (Redis in the full stack, a table on the
+# embedded default): authentication then asks the database, as without it.
+_CACHE_ERRORS = (RedisError, DatabaseError)
+# The columns kept: what authentication and the permissions check. Any other
+# field of the user is read from the database when something asks for it.
+USER_STATE_FIELDS = frozenset({"id", "username", "is_active", "is_staff", "is_superuser"})
+# Saving or deleting a user drops their entry at once; this bounds how long a
+# change that bypasses the model's signals (a bulk `update()`) goes unseen.
+USER_STATE_SECONDS = 60
+
+
+def _user_state_key(user_id) -> str:
+    # The columns are named in the key: a release that keeps others never reads
+    # an entry of the release before.
+    return f"auth:user:{','.join(_state_fields()[1])}:{user_id}"
+
+
+class CachedUserJWTAuthentication(JWTAuthentication):
+    """simplejwt's, with the user's few columns from the cache (one round trip)
+    instead of a query per request. An unknown or inactive user is refused as
+    simplejwt refuses them (401)."""
+
+    def get_user(self, validated_token):
+        try:
+            user_id = validated_token[self._user_id_claim()]
+        except KeyError:
+            raise InvalidToken("Token contained no recognizable user identification") from None
+        model, fields = _state_fields()
+        kept = settings.USER_STATE_CACHE
+        values = _cache_call(cache.get, _user_state_key(user_id)) if kept else None
+        if values is None:
+            values = model.objects.filter(pk=user_id).values_list(*fields).first()
+            if values is None:
+                raise exceptions.AuthenticationFailed("User not found", code="user_not_found")
+            if kept:
+                _cache_call(cache.set, _user_state_key(user_id), values, USER_STATE_SECONDS)
+        # As a query would give it, with every other field deferred (read on use).
+        user = model.from_db(DEFAULT_DB_ALIAS, fields, values)
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User is inactive", code="user_inactive")
+        return user
+
+    @staticmethod
+    def _user_id_claim() -> str:
+        return api_settings.USER_ID_CLAIM
+
+
+class CachedUserJWTScheme(SimpleJWTScheme):
+    """The same bearer scheme in the OpenAPI schema as simplejwt's own."""
+
+    target_class = "osrsdiff.authentication.CachedUserJWTAuthentication"
+
+
+@functools.cache
+def _state_fields():
+    # In the model's own column order: what `Model.from_db` expects.
+    model = get_user_model()
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in USER_STATE_FIELDS]
+    return model, tuple(fields)
+
+
+def forget_user_state(sender, instance, **kwargs) -> None:
+    """Connected to the user model's post_save and post_delete (osrsdiff.apps)."""
+    if settings.USER_STATE_CACHE:
+        _cache_call(cache.delete, _user_state_key(instance.pk))
+
+
+def _cache_call(operation, *args):
+    try:
+        return operation(*args)
+    except _CACHE_ERRORS:
+        logger.warning("user state cache unavailable", exc_info=True)
+        return None

@@ -1,0 +1,61 @@
+"""Access tokens authenticated with the user's columns kept in the cache
+(osrsdiff.authentication): as cheap as the cache, and never letting a user in
+after they are deactivated, made staff or deleted."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIRequestFactory
+
+from osrsdiff.authentication import (
+    USER_STATE_SECONDS,
+    CachedUserJWTAuthentication,
+    _user_state_key,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("kept")]
+
+READ = "/api/metrics"
+
+
+@pytest.fixture
+def kept(settings):
+    settings.USER_STATE_CACHE = True
+
+
+def test_the_user_is_kept_after_the_first_request_and_read_from_it(api, user):
+    assert api.get(READ).status_code == 200
+    assert cache.get(_user_state_key(user.pk)) is not None
+    # The kept columns answer, not the row: proven by changing the row behind the
+    # model's back (a bulk update), which only the expiry catches.
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert api.get(READ).status_code == 200
+    cache.delete(_user_state_key(user.pk))  # what USER_STATE_SECONDS brings about
+    assert api.get(READ).status_code == 401
+    assert 0 < USER_STATE_SECONDS <= 300
+
+
+def test_a_user_deactivated_after_a_cached_read_is_refused_at_once(api, user):
+    assert api.get(READ).status_code == 200
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = api.get(READ)
+    assert response.status_code == 401
+    assert response.json()["error_code"] == "authentication_failed"
+
+
+def test_a_user_deleted_after_a_cached_read_is_refused_at_once(api, user):
+    assert api.get(READ).status_code == 200
+    user.delete()
+    assert api.get(READ).status_code == 401
+
+
+def test_a_user_made_staff_is_staff_from_the_next_request(api, user):
+    assert api.get(READ).status_code == 200
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    header = api._credentials["HTTP_AUTHORIZATION"]
+    request = APIRequestFactory().get(READ, HTTP_AUTHORIZATION=header)
+    authenticated, _ = CachedUserJWTAuthentication().authenticate(request)
+    assert authenticated.pk == user.pk and authenticated.is_staff
+    # Every other field is read from the row when asked for.
+    assert authenticated.email == user.email
