@@ -37,7 +37,7 @@ def service_overview(now: datetime) -> dict[str, Any]:
     - `players`: `tracked` (every player), `active`, and by status `ok`,
       `failing`, `not_found` (active or not).
     - `fetches_last_hour`: attempts started in (now - 1 h, now], one key per
-      `FetchOutcome` value (`stored`, `unchanged`, `not_found`, `throttled`,
+      `FetchOutcome` value (`stored`, `flagged`, `unchanged`, `not_found`, `throttled`,
       `unavailable`, `deferred`, `error`; 0 when none), and `total`: every
       attempt but the deferred ones, which made no request (breaker open, no
       rate-limit slot) and are neither fetches nor failures.
@@ -75,7 +75,8 @@ def service_overview(now: datetime) -> dict[str, Any]:
 
 def _players() -> dict[str, Any]:
     active = Q(is_active=True)
-    counts = Player.objects.aggregate(
+    # Archived players (an old account's history, docs/api.md "Flags") are not tracked.
+    counts = Player.objects.filter(archived=False).aggregate(
         tracked=Count("pk"),
         active=Count("pk", filter=active),
         ok=Count("pk", filter=Q(status=PlayerStatus.OK)),

@@ -277,6 +277,12 @@ SPECTACULAR_SETTINGS = {
         "osrsdiff.authentication.CachedUserJWTAuthentication",
         "osrsdiff.keys.ApiKeyAuthentication",
     ],
+    # One schema name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "GameModeEnum": "hiscores.modes.GameMode",
+        "FlagKindEnum": "players.models.FlagKind",
+        "GameModeKindEnum": "players.models.GameModeKind",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------

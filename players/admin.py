@@ -2,6 +2,8 @@
 
 It writes as the API does, through the services in `players.tracking`: adding a
 player is `player_track`, saving one is `player_update`, deleting is `player_untrack`.
+Flags are resolved through `players.flags`; archived players and game-mode changes
+are read-only (docs/api.md, "Flags" and "Game modes").
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -23,6 +29,7 @@ from hiscores.usernames import InvalidUsername
 
 from .errors import (
     FetchedTooRecently,
+    FlagAlreadyResolved,
     HiscoresUnreachable,
     IntervalOutOfBounds,
     NameChangeBlocked,
@@ -31,7 +38,18 @@ from .errors import (
     PlayerNotOnHiscores,
     QueueUnavailable,
 )
-from .models import FetchAttempt, NameChange, NameChangeStatus, Player
+from .flags import flag_preview, flag_resolve_name_transfer, flag_resolve_rollback
+from .models import (
+    ArchivedPlayer,
+    FetchAttempt,
+    FlagKind,
+    FlagStatus,
+    GameModeChange,
+    NameChange,
+    NameChangeStatus,
+    Player,
+    PlayerFlag,
+)
 from .records import HiscoreRecord
 from .renames import name_change_approve, name_change_deny
 from .tracking import DETECT, player_fetch_now, player_track, player_untrack, player_update
@@ -187,6 +205,10 @@ class PlayerAdmin(admin.ModelAdmin):
         "recent_fetch_attempts",
     ]
 
+    def get_queryset(self, request):
+        # Archived players have their own, read-only page (ArchivedPlayerAdmin).
+        return super().get_queryset(request).filter(archived=False)
+
     def get_fieldsets(self, request, obj=None):
         return self.fieldsets if obj else self.add_fieldsets
 
@@ -237,15 +259,22 @@ class PlayerAdmin(admin.ModelAdmin):
         ]
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (r.fetched_at, r.last_checked_at, r.overall_level, f"{r.overall_experience or 0:,}")
+                (
+                    r.fetched_at,
+                    r.last_checked_at,
+                    r.overall_level,
+                    f"{r.overall_experience or 0:,}",
+                    r.get_game_mode_display(),
+                    "held (flagged)" if r.flagged else "",
+                )
                 for r in records
             ),
         )
         return format_html(
             "<table><tr><th>First seen</th><th>Last confirmed</th><th>Total level</th>"
-            "<th>Total XP</th></tr>{}</table>",
+            "<th>Total XP</th><th>Table</th><th>Counted</th></tr>{}</table>",
             rows,
         )
 
@@ -356,6 +385,8 @@ class HiscoreRecordAdmin(BigTableAdmin):
         "last_checked_at",
         "overall_level",
         "overall_experience",
+        "game_mode",
+        "flagged",
     ]
     list_select_related = ["player"]
     raw_id_fields = ["player"]
@@ -369,6 +400,185 @@ class FetchAttemptAdmin(BigTableAdmin):
     list_filter = ["outcome"]
     list_select_related = ["player"]
     raw_id_fields = ["player"]
+    search_fields = ["player__username_key"]
+
+
+@admin.register(PlayerFlag)
+class PlayerFlagAdmin(admin.ModelAdmin):
+    """Flagged players: the evidence, what each resolution would do, and a
+    confirmation page for each (`players.flags` does the work)."""
+
+    list_display = ["player", "kind", "status", "created_at", "falls", "impossible_gains"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["player"]
+    search_fields = ["player__username_key"]
+    ordering = ["status", "-created_at"]
+    fields = [
+        "player",
+        "kind",
+        "status",
+        "created_at",
+        "evidence_table",
+        "choices",
+        "resolution",
+        "resolved_at",
+        "resolved_by",
+        "archived_player",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Values that fell")
+    def falls(self, flag: PlayerFlag):
+        return len(flag.evidence.get("falls", {}))
+
+    @admin.display(description="Impossible gains")
+    def impossible_gains(self, flag: PlayerFlag):
+        return len(flag.evidence.get("impossible_gains", {}))
+
+    @admin.display(description="Evidence")
+    def evidence_table(self, flag: PlayerFlag):
+        evidence = flag.evidence
+        falls = format_html_join(
+            "",
+            "<tr><td>{}</td><td>fell</td><td>{}</td><td>{}</td></tr>",
+            (
+                (m, f"{v['before']:,}", f"{v['after']:,}")
+                for m, v in evidence.get("falls", {}).items()
+            ),
+        )
+        gains = format_html_join(
+            "",
+            "<tr><td>{}</td><td>gained too fast</td><td>{}</td><td>at most {}</td></tr>",
+            (
+                (m, f"{v['gained']:,}", f"{v['allowed']:,}")
+                for m, v in evidence.get("impossible_gains", {}).items()
+            ),
+        )
+        return format_html(
+            "<p>Answer first seen {}, {} hour(s) after the last counted state was confirmed."
+            " Could follow the earlier state of: {}.</p>"
+            "<table><tr><th>Metric</th><th>Sign</th><th>Before / gained</th>"
+            "<th>After / allowed</th></tr>{}{}</table>",
+            evidence.get("record_at", "?"),
+            evidence.get("hours_elapsed", "?"),
+            evidence.get("could_follow_record_at") or "none",
+            falls,
+            gains,
+        )
+
+    @admin.display(description="Resolve")
+    def choices(self, flag: PlayerFlag):
+        if flag.status != FlagStatus.OPEN:
+            return "Resolved."
+        preview = flag_preview(flag=flag)
+        items = [
+            (FlagKind.ROLLBACK, preview.rollback()),
+            (FlagKind.NAME_TRANSFER, preview.name_transfer(flag.player.username)),
+        ]
+        return format_html_join(
+            "",
+            '<p><a class="button" href="{}">{}</a>{} {}</p>',
+            (
+                (
+                    reverse("admin:players_playerflag_resolve", args=[flag.pk, kind]),
+                    kind.label,
+                    " (suggested)" if kind == flag.kind else "",
+                    text,
+                )
+                for kind, text in items
+            ),
+        )
+
+    def get_urls(self):
+        resolve = self.admin_site.admin_view(self.resolve_view)
+        return [
+            path("<int:flag_id>/resolve/<str:kind>/", resolve, name="players_playerflag_resolve"),
+            *super().get_urls(),
+        ]
+
+    def resolve_view(self, request, flag_id: int, kind: str):
+        """GET: what this resolution does; POST: do it."""
+        flag = get_object_or_404(PlayerFlag.objects.select_related("player"), pk=flag_id)
+        if not self.has_change_permission(request, flag):
+            raise PermissionDenied
+        if kind not in FlagKind.values:
+            raise Http404("No such resolution.")
+        change_url = reverse("admin:players_playerflag_change", args=[flag.pk])
+        if request.method == "POST":
+            resolve = (
+                flag_resolve_rollback if kind == FlagKind.ROLLBACK else flag_resolve_name_transfer
+            )
+            try:
+                resolve(flag=flag, resolved_by=request.user)
+            except FlagAlreadyResolved:
+                self.message_user(request, "That flag was already resolved.", messages.WARNING)
+            else:
+                self.message_user(request, f"Resolved as {FlagKind(kind).label}.")
+            return redirect(change_url)
+        preview = flag_preview(flag=flag)
+        text = (
+            preview.rollback()
+            if kind == FlagKind.ROLLBACK
+            else preview.name_transfer(flag.player.username)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Resolve the flag on {flag.player} as {FlagKind(kind).label}?",
+            "flag": flag,
+            "preview": text,
+            "open": flag.status == FlagStatus.OPEN,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/players/playerflag/resolve.html", context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ArchivedPlayer)
+class ArchivedPlayerAdmin(ReadOnlyAdmin):
+    """The history of an account that no longer owns its name: read-only, never
+    collected, listed or ranked."""
+
+    list_display = ["username", "game_mode", "created_at"]
+    search_fields = ["username"]
+    fields = ["username", "game_mode", "created_at", "archived_from", "recent_records"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(archived=True)
+
+    @admin.display(description="Archived by")
+    def archived_from(self, player: Player):
+        flag = PlayerFlag.objects.filter(archived_player=player).select_related("player").first()
+        if flag is None:
+            return None
+        url = reverse("admin:players_playerflag_change", args=[flag.pk])
+        return format_html('<a href="{}">the name transfer flag on {}</a>', url, flag.player)
+
+    recent_records = PlayerAdmin.recent_records
+
+
+@admin.register(GameModeChange)
+class GameModeChangeAdmin(ReadOnlyAdmin):
+    list_display = ["player", "kind", "from_mode", "to_mode", "changed_after", "changed_before"]
+    list_filter = ["kind"]
+    list_select_related = ["player"]
     search_fields = ["player__username_key"]
 
 

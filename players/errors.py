@@ -65,6 +65,19 @@ class QueueUnavailable(ServiceUnavailable):
     default_detail = "The task queue is unavailable; try again shortly."
 
 
+# --- flags ------------------------------------------------------------------
+
+
+class FlagAlreadyResolved(Conflict):
+    error_code = "flag_already_resolved"
+    default_detail = "That flag is already resolved."
+
+
+class FlagNotFound(NotFound):
+    error_code = "flag_not_found"
+    default_detail = "No flag has that id."
+
+
 # --- name changes -----------------------------------------------------------
 
 

@@ -73,6 +73,13 @@ class Player(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The old history of a name another account took over (a resolved name
+    # transfer): kept for staff, read-only, never collected, listed or ranked. Its
+    # key is `ARCHIVED_KEY_PREFIX` + the flag's id, which no name normalises to.
+    archived = models.BooleanField(default=False, editable=False)
+    # When the collector last asked every table which game mode the account plays
+    # (players.game_modes): at most once a week per player.
+    modes_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PlayerQuerySet.as_manager()
 
@@ -96,6 +103,8 @@ class FetchOutcome(models.TextChoices):
     the others are ours: what the answer changed, or a fault on our side."""
 
     STORED = "stored", "Stored a new record"
+    # Stored, but held for staff (players.flags): it counts nowhere until resolved.
+    FLAGGED = "flagged", "Stored a flagged record"
     UNCHANGED = "unchanged", "Unchanged"
     NOT_FOUND = Outcome.NOT_FOUND.value, "Not found"
     THROTTLED = Outcome.THROTTLED.value, "Throttled"
@@ -126,6 +135,105 @@ class FetchAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.player_id} {self.outcome} @ {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+ARCHIVED_KEY_PREFIX = "~"
+
+
+class FlagKind(models.TextChoices):
+    """What staff are offered first; they may resolve a flag either way."""
+
+    ROLLBACK = "rollback", "Rollback (Jagex restored an older state)"
+    NAME_TRANSFER = "name_transfer", "Name transfer (another account owns the name)"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class PlayerFlag(models.Model):
+    """A fetch whose values could not come from the same account playing on: its
+    record (and every record written while the flag is open) is held for staff.
+    `evidence` is `players.plausibility.Verdict.evidence()`."""
+
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="flags")
+    # The first held record; null once it is gone with its player's history.
+    record = models.ForeignKey(
+        HiscoreRecord, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    kind = models.CharField(max_length=20, choices=FlagKind.choices, editable=False)
+    evidence = models.JSONField(default=dict, editable=False)
+    status = models.CharField(
+        max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN, editable=False
+    )
+    created_at = models.DateTimeField(editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # How staff resolved it, and the player that took the old history (a transfer).
+    resolution = models.CharField(
+        max_length=20, choices=FlagKind.choices, blank=True, editable=False
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    archived_player = models.ForeignKey(
+        Player, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["player", "status"], name="playerflag_player_status_idx")]
+        constraints = [
+            # One open flag per player: records held meanwhile join it.
+            models.UniqueConstraint(
+                fields=["player"],
+                condition=models.Q(status="open"),
+                name="playerflag_one_open_per_player",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player} ({self.get_kind_display()}, {self.status})"
+
+
+class GameModeKind(models.TextChoices):
+    DEIRONED = "deironed", "De-ironed"
+    HARDCORE_DEATH = "hardcore_death", "Hardcore ironman died"
+    ULTIMATE_LOST = "ultimate_lost", "Ultimate ironman status lost"
+    OTHER = "other", "Other change"
+
+
+class GameModeChange(models.Model):
+    """A change of the table an account is ranked on, found by the collector
+    (players.game_modes). It happened after `changed_after` (null when unknown)
+    and before `changed_before`."""
+
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="mode_changes")
+    from_mode = models.CharField(max_length=20, choices=GameMode.choices)
+    to_mode = models.CharField(max_length=20, choices=GameMode.choices)
+    kind = models.CharField(max_length=20, choices=GameModeKind.choices)
+    changed_after = models.DateTimeField(null=True, blank=True)
+    changed_before = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_before"]
+        indexes = [models.Index(fields=["player", "-changed_before"], name="modechange_player_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.player}: {self.from_mode} -> {self.to_mode}"
+
+
+class ArchivedPlayer(Player):
+    """Archived players as the admin shows them: read-only, apart from the tracked ones."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "archived player"
 
 
 class NameChangeStatus(models.TextChoices):

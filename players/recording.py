@@ -21,7 +21,9 @@ from hiscores.errors import HiscoresError
 from hiscores.snapshot import Snapshot
 from hiscores.usernames import InvalidUsername, normalise
 
-from .models import FetchAttempt, FetchOutcome, Player, PlayerStatus
+from . import flags, game_modes
+from .models import FetchAttempt, FetchOutcome, FlagStatus, Player, PlayerFlag, PlayerStatus
+from .plausibility import Verdict
 from .records import HiscoreRecord, record_fields
 from .signals import record_written
 
@@ -43,6 +45,9 @@ class Answer:
     snapshot: Snapshot
     started_at: datetime
     finished_at: datetime
+    # The game mode whose table answered, when every table was asked
+    # (players.game_modes); None: the player's own mode's table.
+    detected_mode: str | None = None
 
 
 def fetch_record_success(
@@ -63,6 +68,12 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
     repeated or redelivered fetch stores nothing twice, and an unchanged fetch
     only moves timestamps. Returns each recorded player's outcome; players deleted
     meanwhile are left out, and nothing is written for them.
+
+    A record no account could have reached from the last counted one
+    (`players.plausibility`), and every record of a player whose flag is open, is
+    written flagged: held for staff, counted nowhere (`players.flags`). An answer
+    from another table than the player's mode records the game-mode change
+    (`players.game_modes`); each record keeps the table it came from.
     """
     by_player = {answer.player_id: answer for answer in answers}
     # Building and hashing the JSON needs no lock: done before taking any.
@@ -70,9 +81,24 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
     with transaction.atomic():
         players = _locked_with_latest_digest(list(by_player))
         now = timezone.now()
+        # The newest held record (id, digest) of each player whose flag is open.
+        newest_held = flags.newest_held(
+            [pid for pid, player in players.items() if player.open_flag_id is not None]
+        )
+        suspects = flags.verdicts(
+            {
+                pid: (player.latest_record_id, fields[pid])
+                for pid, player in players.items()
+                if player.open_flag_id is None
+                and player.latest_record is not None
+                and player.latest_record.values_digest != fields[pid]["values_digest"]
+            },
+            now=now,
+        )
+        flagged_now: list[tuple[HiscoreRecord, Verdict]] = []
         outcomes: dict[int, FetchOutcome] = {}
         written: list[HiscoreRecord] = []
-        confirmed: list[int] = []  # latest records the fetch found unchanged
+        confirmed: list[int] = []  # newest records (held ones too) the fetch found unchanged
         attempts: list[FetchAttempt] = []
         # The player columns whose new value differs from player to player.
         varying: dict[str, dict[int, Any]] = defaultdict(dict)
@@ -81,18 +107,39 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
             if player is None:
                 continue
             fetched, latest = fields[player_id], player.latest_record
-            if latest is not None and latest.values_digest == fetched["values_digest"]:
+            mode = answer.detected_mode or player.game_mode
+            held = player.open_flag_id is not None or player_id in suspects
+            newest = newest_held.get(player_id) or (
+                (latest.pk, latest.values_digest) if latest is not None else None
+            )
+            if newest is not None and newest[1] == fetched["values_digest"]:
                 # Ranks drift while a player is idle; they alone are no reason for a row.
-                confirmed.append(latest.pk)
+                confirmed.append(newest[0])
                 outcome = FetchOutcome.UNCHANGED
             else:
-                written.append(
-                    HiscoreRecord(
-                        player_id=player_id, fetched_at=now, last_checked_at=now, **fetched
-                    )
+                record = HiscoreRecord(
+                    player_id=player_id,
+                    fetched_at=now,
+                    last_checked_at=now,
+                    game_mode=mode,
+                    flagged=held,
+                    **fetched,
                 )
+                written.append(record)
+                if player_id in suspects:
+                    flagged_now.append((record, suspects[player_id]))
                 varying["last_changed_at"][player_id] = now
-                outcome = FetchOutcome.STORED
+                outcome = FetchOutcome.FLAGGED if held else FetchOutcome.STORED
+            if answer.detected_mode is not None:
+                varying["modes_checked_at"][player_id] = now
+                if answer.detected_mode != player.game_mode:
+                    game_modes.change_record(
+                        player_id=player_id,
+                        from_mode=player.game_mode,
+                        to_mode=answer.detected_mode,
+                        now=now,
+                    )
+                    varying["game_mode"][player_id] = answer.detected_mode
             varying["next_fetch_at"][player_id] = now + player.fetch_interval
             if name := _hiscores_spelling(answer.snapshot, player):
                 varying["username"][player_id] = name
@@ -103,16 +150,21 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
         if not outcomes:
             return outcomes
         _insert(written)
+        flags.flags_open(flagged_now, now=now)
+        counted = [record for record in written if not record.flagged]
         if confirmed:
             HiscoreRecord.objects.filter(pk__in=confirmed).update(last_checked_at=now)
         columns = {
             column: _per_player(column, values, rows=len(outcomes))
             for column, values in varying.items()
         }
-        if written:
+        if counted:
             # The record written for the player just now (one per player and moment),
-            # else the one it had: the same small statement for any batch.
-            just_written = HiscoreRecord.objects.filter(player=OuterRef("pk"), fetched_at=now)
+            # else the one it had: the same small statement for any batch. A held
+            # record is not the latest that counts.
+            just_written = HiscoreRecord.objects.filter(
+                player=OuterRef("pk"), fetched_at=now, flagged=False
+            )
             columns["latest_record"] = Coalesce(
                 Subquery(just_written.values("pk")), F("latest_record")
             )
@@ -126,10 +178,10 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
             **columns,
         )
         _log_attempts(attempts)
-        if written:
+        if counted:
             # Robust: the records are committed, whatever a receiver does.
             transaction.on_commit(
-                partial(record_written.send, sender=HiscoreRecord, records=written), robust=True
+                partial(record_written.send, sender=HiscoreRecord, records=counted), robust=True
             )
     return outcomes
 
@@ -153,15 +205,29 @@ def _insert(records: list[HiscoreRecord]) -> None:
 
 def _locked_with_latest_digest(player_ids: list[int]) -> dict[int, Player]:
     """The players, locked in id order (so two batches never wait on each other in
-    a cycle), with their latest record's digest: one query."""
-    locked = (
-        Player.objects.select_for_update(of=("self",))
-        .select_related("latest_record")
-        .only("username", "username_key", "fetch_interval_minutes", "latest_record__values_digest")
-        .filter(pk__in=player_ids)
-        .order_by("pk")
+    a cycle), then read with their latest record's digest and their open flag's
+    id (an index probe). Archived players are never recorded.
+
+    Two statements: on PostgreSQL a statement that waited for a row lock sees the
+    row as committed, but everything else it reads (the joined latest record, the
+    flag) as it was when it began, before the transaction it waited for (a flag
+    resolution, another fetch) committed. The read after the lock sees it all."""
+    locked = Player.objects.select_for_update().filter(pk__in=player_ids).order_by("pk")
+    ids = list(locked.values_list("pk", flat=True))
+    open_flag = PlayerFlag.objects.filter(player=OuterRef("pk"), status=FlagStatus.OPEN)
+    read = (
+        Player.objects.select_related("latest_record")
+        .only(
+            "username",
+            "username_key",
+            "game_mode",
+            "fetch_interval_minutes",
+            "latest_record__values_digest",
+        )
+        .annotate(open_flag_id=Subquery(open_flag.values("pk")[:1]))
+        .filter(pk__in=ids, archived=False)
     )
-    return {player.pk: player for player in locked}
+    return {player.pk: player for player in read}
 
 
 def _hiscores_spelling(snapshot: Snapshot, player: Player) -> str | None:

@@ -10,26 +10,36 @@ from typing import Any
 
 from django.db import models
 
+from hiscores.modes import GameMode
 from hiscores.snapshot import Snapshot
 
 
 class HiscoreRecordQuerySet(models.QuerySet):
+    def counted(self) -> HiscoreRecordQuerySet:
+        """Records that count: a flagged record is held for staff and counts in no
+        gain, record or achievement until its flag is resolved (docs/api.md, "Flags")."""
+        return self.filter(flagged=False)
+
     def for_player(self, player_id: int) -> HiscoreRecordQuerySet:
-        return self.filter(player_id=player_id)
+        return self.counted().filter(player_id=player_id)
 
     def as_of(self, player_id: int, moment: datetime) -> HiscoreRecord | None:
-        """The state at a moment: the latest record at or before it (one index probe)."""
+        """The state at a moment: the latest counted record at or before it (one
+        index probe)."""
         return (
-            self.filter(player_id=player_id, fetched_at__lte=moment).order_by("-fetched_at").first()
+            self.for_player(player_id)
+            .filter(fetched_at__lte=moment)
+            .order_by("-fetched_at")
+            .first()
         )
 
     def first_after(self, player_id: int, moment: datetime) -> HiscoreRecord | None:
         return (
-            self.filter(player_id=player_id, fetched_at__gt=moment).order_by("fetched_at").first()
+            self.for_player(player_id).filter(fetched_at__gt=moment).order_by("fetched_at").first()
         )
 
     def latest_for(self, player_id: int) -> HiscoreRecord | None:
-        return self.filter(player_id=player_id).order_by("-fetched_at").first()
+        return self.for_player(player_id).order_by("-fetched_at").first()
 
 
 class HiscoreRecord(models.Model):
@@ -55,6 +65,12 @@ class HiscoreRecord(models.Model):
     # `values_digest()` of the values above (ranks excluded): compared with a new
     # fetch's to decide whether it is a change worth a row.
     values_digest = models.CharField(max_length=32, default="", editable=False)
+    # The table the values were read from: a de-ironed account's records before the
+    # change come from the ironman table, after it from the regular one.
+    game_mode = models.CharField(max_length=20, choices=GameMode.choices, default=GameMode.REGULAR)
+    # Held for staff (a `PlayerFlag` names it): kept, but counted nowhere until
+    # the flag is resolved.
+    flagged = models.BooleanField(default=False)
 
     objects = HiscoreRecordQuerySet.as_manager()
 

@@ -47,7 +47,16 @@ from .errors import (
     PlayerNotTracked,
 )
 from .fastest_rates import MAX_XP_PER_HOUR, UNKNOWN_SKILL_MAX
-from .models import FetchAttempt, NameChange, NameChangeStatus, Player, PlayerStatus
+from .models import (
+    FetchAttempt,
+    FlagStatus,
+    GameModeChange,
+    NameChange,
+    NameChangeStatus,
+    Player,
+    PlayerFlag,
+    PlayerStatus,
+)
 from .recording import fetch_record_success
 from .records import HiscoreRecord, record_fields
 from .signals import name_change_approved
@@ -345,6 +354,14 @@ def _rename(change: NameChange, now: datetime) -> dict[str, Any] | None:
         (p for p in locked.values() if p.pk != player.pk and p.username_key == change.new_key),
         None,
     )
+    flagged = PlayerFlag.objects.filter(player__in=locked.values(), status=FlagStatus.OPEN)
+    if other is not None and flagged.exists():
+        # Held records would join a history whose flag is elsewhere, or a flag's
+        # held records would be mixed with another player's (docs/api.md, "Flags").
+        raise NameChangeBlocked(
+            "A player in this merge is flagged: staff must resolve the flag first.",
+            details={"flagged": sorted(flagged.values_list("player__username", flat=True))},
+        )
     merged = None if other is None else _merge(player, other)
     player.username = change.new_name
     player.username_key = change.new_key
@@ -386,6 +403,7 @@ def _merge(player: Player, other: Player) -> dict[str, Any]:
         )
     moved = HiscoreRecord.objects.filter(player=other).update(player=player)
     FetchAttempt.objects.filter(player=other).update(player=player)
+    GameModeChange.objects.filter(player=other).update(player=player)
     other_name = other.username
     other.delete()
     return {"other_player": other_name, "records_moved": moved, "switch": switch.isoformat()}

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from hiscores import gateway
 from hiscores.errors import HiscoresError, HiscoresUnavailable, PlayerNotFound
-from hiscores.snapshot import Snapshot
 
+from .game_modes import recheck_due
 from .models import FetchAttempt, Player
 from .recording import (
     Answer,
@@ -45,7 +45,9 @@ def fetch(player_ids: list[int], *, attempt: int = 0) -> list[str]:
     transaction for the batch). A transient failure is retried later as a task of
     its own, so one slow player never holds a batch; a fault of ours is logged
     and the batch goes on. Returns each player's outcome, in order."""
-    players = Player.objects.only("username", "game_mode").in_bulk(player_ids)
+    players = Player.objects.only(
+        "username", "game_mode", "modes_checked_at", "last_changed_at"
+    ).in_bulk(player_ids)
     results: dict[int, str] = {}
     answers: list[Answer] = []
     for player_id in dict.fromkeys(player_ids):
@@ -55,7 +57,7 @@ def fetch(player_ids: list[int], *, attempt: int = 0) -> list[str]:
             continue
         started_at = timezone.now()
         try:
-            snapshot = _ask_hiscores(player)
+            answer = _ask_hiscores(player, started_at)
         except HiscoresError as error:
             results[player_id] = _after_hiscores_error(
                 player_id, error, started_at=started_at, attempt=attempt
@@ -63,7 +65,7 @@ def fetch(player_ids: list[int], *, attempt: int = 0) -> list[str]:
         except Exception as error:
             results[player_id] = _after_fault(player_id, error, started_at=started_at)
         else:
-            answers.append(Answer(player_id, snapshot, started_at, finished_at=timezone.now()))
+            answers.append(answer)
     results.update(_record(answers))
     return [results[player_id] for player_id in player_ids]
 
@@ -94,12 +96,30 @@ def _after_fault(player_id: int, error: Exception, *, started_at: datetime) -> s
     return "error"
 
 
-def _ask_hiscores(player: Player) -> Snapshot:
+def _ask_hiscores(player: Player, started_at: datetime) -> Answer:
+    """The player's own table; or every table, when its game mode is due a
+    re-check (players.game_modes): its table stopped moving, or lost the player."""
+    detected = None
     try:
-        return gateway.fetch(player.username, player.game_mode, max_wait=LIMITER_MAX_WAIT)
+        if recheck_due(player, now=started_at):
+            detected, snapshot = gateway.detect_mode(player.username, max_wait=LIMITER_MAX_WAIT)
+        else:
+            try:
+                snapshot = gateway.fetch(
+                    player.username, player.game_mode, max_wait=LIMITER_MAX_WAIT
+                )
+            except PlayerNotFound:
+                if not recheck_due(player, now=started_at, not_found=True):
+                    raise
+                # Not on their own table: maybe on another one (a regular
+                # table that 404s too is the 404 it always was).
+                detected, snapshot = gateway.detect_mode(player.username, max_wait=LIMITER_MAX_WAIT)
     except SoftTimeLimitExceeded as exc:
         # The task ran out of time mid-request: as transient as a timeout.
         raise HiscoresUnavailable("The fetch ran out of time.") from exc
+    return Answer(
+        player.pk, snapshot, started_at, finished_at=timezone.now(), detected_mode=detected
+    )
 
 
 def _after_hiscores_error(

@@ -74,7 +74,7 @@ def history_reached(records: Iterable[Any]) -> list[Reached]:
 
 def _records(player_id: int) -> Iterator[HiscoreRecord]:
     return (
-        HiscoreRecord.objects.filter(player_id=player_id)
+        HiscoreRecord.objects.for_player(player_id)
         .order_by("fetched_at")
         .only(*_COLUMNS)
         .iterator(chunk_size=500)
@@ -111,13 +111,15 @@ def record_achievements(record: HiscoreRecord) -> list[Achievement]:
         player = Player.objects.select_for_update().filter(pk=record.player_id).first()
         if player is None:
             return []
-        later = HiscoreRecord.objects.filter(
-            player_id=record.player_id, fetched_at__gt=record.fetched_at
-        ).exists()
+        # Counted records only (`for_player`): a held one reaches nothing until released.
+        later = (
+            HiscoreRecord.objects.for_player(record.player_id)
+            .filter(fetched_at__gt=record.fetched_at)
+            .exists()
+        )
         previous = (
-            HiscoreRecord.objects.filter(
-                player_id=record.player_id, fetched_at__lt=record.fetched_at
-            )
+            HiscoreRecord.objects.for_player(record.player_id)
+            .filter(fetched_at__lt=record.fetched_at)
             .order_by("-fetched_at")
             .only(*_COLUMNS)
             .first()
@@ -126,7 +128,10 @@ def record_achievements(record: HiscoreRecord) -> list[Achievement]:
             Achievement.objects.filter(player_id=record.player_id).values_list("key", flat=True)
         )
         previous_state = state_of(previous) if previous is not None else None
-        if later or _missed(previous_state, stored):
+        # A first record with achievements stored: the history before it moved
+        # away (a name transfer, docs/api.md "Flags"), and theirs with it.
+        moved_away = previous is None and bool(stored)
+        if later or moved_away or _missed(previous_state, stored):
             # A long history takes minutes: rebuilt by a task, not in the collector's
             # path with the player locked.
             transaction.on_commit(partial(_queue_rebuild, record.player_id))

@@ -283,7 +283,11 @@ def _bounds(player_ids: list[int], now: datetime) -> dict[int, _Bounds]:
     probes on the (player, fetched_at) index per period, in one query."""
     if not player_ids:
         return {}
-    records = HiscoreRecord.objects.filter(player=OuterRef("pk"))
+    # Counted records from the latest record's table only (docs/api.md, "Game
+    # modes"): a start from another table is never compared with the end.
+    records = HiscoreRecord.objects.filter(
+        player=OuterRef("pk"), flagged=False, game_mode=OuterRef("latest_record__game_mode")
+    )
     probes = {}
     for period, length in PERIODS.items():
         before = records.filter(fetched_at__lte=now - length).order_by("-fetched_at")

@@ -45,7 +45,7 @@ def _recent_start(player: Player, window: Window, pair: RecordPair, now: datetim
     moment = now - timedelta(days=RECENT_DAYS)
     if moment <= window.start:
         return state_of(pair.start)
-    record, _ = start_record(player.id, moment)
+    record, _ = start_record(player.id, moment, game_mode=pair.end.game_mode)
     return state_of(record or pair.end)
 
 

@@ -32,23 +32,41 @@ class RecordPair:
 
 def window_records(player: Player, window: Window) -> RecordPair:
     """The records a window compares: the state at its start (or the first record
-    inside it, for a player first seen there) and the state at its end."""
+    inside it, for a player first seen there) and the state at its end, both
+    from the end record's table. Only counted records take part (a flagged one is
+    held for staff)."""
     end = HiscoreRecord.objects.as_of(player.id, window.end)
     if end is None:
         raise NoRecords(
             "This player has no hiscores record at or before the end of the window.",
             details={"username": player.username, "end": window.end.isoformat()},
         )
-    start, baseline = start_record(player.id, window.start)
+    start, baseline = start_record(player.id, window.start, game_mode=end.game_mode)
     return RecordPair(start or end, end, baseline)
 
 
-def start_record(player_id: int, moment: datetime) -> tuple[HiscoreRecord | None, Baseline]:
-    """The state at `moment`, or the first record after it for a player first seen later."""
-    record = HiscoreRecord.objects.as_of(player_id, moment)
+def start_record(
+    player_id: int, moment: datetime, *, game_mode: str
+) -> tuple[HiscoreRecord | None, Baseline]:
+    """The state at `moment`, or the first record after it for a player first seen
+    later, from `game_mode`'s table: records from two tables are never compared.
+    When the state at `moment` came from another table, the baseline says
+    MODE_CHANGED and `game_mode`'s own state at `moment` (or first record after
+    it) stands in."""
+    record, baseline = _state_or_first(HiscoreRecord.objects.for_player(player_id), moment)
+    if record is None or record.game_mode == game_mode:
+        return record, baseline
+    same_table = HiscoreRecord.objects.for_player(player_id).filter(game_mode=game_mode)
+    return _state_or_first(same_table, moment)[0], Baseline.MODE_CHANGED
+
+
+def _state_or_first(records, moment: datetime) -> tuple[HiscoreRecord | None, Baseline]:
+    record = records.filter(fetched_at__lte=moment).order_by("-fetched_at").first()
     if record is not None:
         return record, Baseline.AT_START
-    return HiscoreRecord.objects.first_after(player_id, moment), Baseline.FIRST_RECORD
+    return records.filter(fetched_at__gt=moment).order_by(
+        "fetched_at"
+    ).first(), Baseline.FIRST_RECORD
 
 
 def timeline(
@@ -70,8 +88,8 @@ def timeline(
     window was written, if the caller knows it) or the window's end: the latest
     record is always kept.
     """
-    inside = HiscoreRecord.objects.filter(
-        player_id=player_id, fetched_at__gt=window.start, fetched_at__lte=window.end
+    inside = HiscoreRecord.objects.for_player(player_id).filter(
+        fetched_at__gt=window.start, fetched_at__lte=window.end
     )
     rows = list(
         inside.order_by("fetched_at")
@@ -99,7 +117,8 @@ def _standing(player_id: int, after: datetime, moments: list[datetime]) -> RawSQ
     player = HiscoreRecord._meta.get_field("player").column
     probe = (
         f"SELECT x.fetched_at FROM {records} x"
-        f" WHERE x.{player} = %s AND x.fetched_at > %s AND x.fetched_at <= m.moment"
+        f" WHERE x.{player} = %s AND NOT x.flagged"
+        " AND x.fetched_at > %s AND x.fetched_at <= m.moment"
         " ORDER BY x.fetched_at DESC LIMIT 1"
     )
     if connection.vendor == "postgresql":

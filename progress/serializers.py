@@ -33,7 +33,9 @@ class _Compared(serializers.Serializer):
     baseline = serializers.ChoiceField(
         choices=[b.value for b in Baseline],
         help_text="at_start: the state at period_start is known; first_record: the player "
-        "was first seen inside the period, so its first record is the baseline.",
+        "was first seen inside the period, so its first record is the baseline; "
+        "mode_changed: the account changed game mode, so the start is the end record's "
+        "table's state at period_start, or its first record after it.",
     )
     start_record_at = serializers.DateTimeField(help_text="When the start state was first seen.")
     end_record_at = serializers.DateTimeField(help_text="When the end state was first seen.")

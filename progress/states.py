@@ -22,6 +22,10 @@ class Baseline(enum.StrEnum):
     AT_START = "at_start"
     # The player was first seen inside the window: its first record stands in.
     FIRST_RECORD = "first_record"
+    # The account changed game mode (docs/api.md, "Game modes"): only records
+    # from the end record's table are compared, so the start is that table's
+    # state at the window start, or its first record after it.
+    MODE_CHANGED = "mode_changed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,6 +251,19 @@ class FakeHiscores:
         UnknownPlayer, or ValueError for an unknown metric."""
         self.players.gain(name, metric, amount)
 
+    def roll_back(self, name: str, amount: int) -> None:
+        """Lower the player's values for good (every trained skill by `amount` XP,
+        scores by a share of it), as a Jagex rollback does. Raises UnknownPlayer."""
+        self.players.roll_back(name, amount, steps=self.clock.steps(time.time()))
+
+    def change_mode(self, name: str, mode: GameMode | str, *, keep_old: bool = True) -> None:
+        """Move the player to `mode`'s tables (a de-iron, a hardcore death); the
+        tables left keep their values frozen, or forget the player. Raises
+        UnknownPlayer, or ValueError for an unknown mode."""
+        self.players.change_mode(
+            name, GameMode(mode), steps=self.clock.steps(time.time()), keep_old=keep_old
+        )
+
     def rename_player(self, name: str, new_name: str) -> str:
         """The account behind `name` takes `new_name` (stats, growth and grants go
         with it; the old name answers 404). Returns the new display name. Raises

@@ -15,6 +15,12 @@ benchmarks driving a fake that runs in another process.
     GET    /_control/players/{name}[?mode=m]  what the JSON endpoint answers now
     DELETE /_control/players/{name}           the name answers 404 from now on (a ban)
     POST   /_control/players/{name}/gain      {"metric": slug, "amount": n}
+    POST   /_control/players/{name}/rollback  {"amount": xp}: every trained skill loses
+                                              xp for good, scores a share of it
+    POST   /_control/players/{name}/mode      {"mode": m, "old_tables": "frozen"|"removed"}:
+                                              a de-iron, a hardcore death; the tables
+                                              left keep the values frozen (default) or 404
+
     POST   /_control/players/{name}/rename    {"new_name"}: the account takes that name
                                               (stats go with it; the old name answers 404)
     GET    /_control/growth                   {"enabled": bool, "step_seconds": s}
@@ -112,6 +118,8 @@ def _route(method: str, parts: list[str]) -> Handler:
         "players": {"GET": _players, "POST": _player_put},
         "players/*": {"GET": _player_get, "DELETE": _player_remove},
         "players/*/gain": {"POST": _player_gain},
+        "players/*/rollback": {"POST": _player_rollback},
+        "players/*/mode": {"POST": _player_mode},
         "players/*/rename": {"POST": _player_rename},
         "growth": {"GET": _growth, "POST": _growth_set},
         "reset": {"POST": _reset},
@@ -217,6 +225,28 @@ def _player_gain(fake: FakeHiscores, request: _Request) -> Reply:
         raise ControlError(400, "amount must be an integer.")
     fake.gain(request.parts[1], data["metric"], amount)
     return _reply(fake.document(request.parts[1]))
+
+
+def _player_rollback(fake: FakeHiscores, request: _Request) -> Reply:
+    data = request.data
+    _only(data, {"amount"})
+    amount = data.get("amount")
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise ControlError(400, "amount must be an integer.")
+    fake.roll_back(request.parts[1], amount)
+    return _reply(fake.document(request.parts[1]))
+
+
+def _player_mode(fake: FakeHiscores, request: _Request) -> Reply:
+    data = request.data
+    _only(data, {"mode", "old_tables"})
+    if not isinstance(data.get("mode"), str):
+        raise ControlError(400, "mode is required.")
+    old_tables = data.get("old_tables", "frozen")
+    if old_tables not in ("frozen", "removed"):
+        raise ControlError(400, 'old_tables must be "frozen" or "removed".')
+    fake.change_mode(request.parts[1], data["mode"], keep_old=old_tables == "frozen")
+    return _reply(fake.document(request.parts[1], data["mode"]))
 
 
 def _growth(fake: FakeHiscores, request: _Request) -> Reply:

@@ -15,7 +15,7 @@ import threading
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hiscores import catalogue, levels
 from hiscores.modes import TABLES, GameMode
@@ -226,6 +226,46 @@ class PlayerBook:
             gains = Counter(self._gains.get(key, {}))
             gains[metric] += amount
             self._gains[key] = gains
+
+    def roll_back(self, name: str, xp: int, *, steps: int) -> None:
+        """A lasting rollback, as when Jagex restores an older state: every trained
+        skill loses `xp` and every score a share of it (`Stats.lowered`), and the
+        player grows on from there."""
+        key = normalise(name)
+        if not isinstance(xp, int) or isinstance(xp, bool) or not 0 < xp <= levels.MAX_EXPERIENCE:
+            raise ValueError(f"amount must be an XP figure from 1 to {levels.MAX_EXPERIENCE}.")
+        with self._lock:
+            spec = self.find(key)
+            if spec is None:
+                raise UnknownPlayer(name)
+            live = self._live(key, spec, steps)
+            lowered = live.lowered(xp)
+            gains = Counter(self._gains.get(key, {}))
+            for slug, value in lowered.skills.items():
+                gains[slug] += value - live.skills[slug]
+            for slug, value in lowered.scores.items():
+                gains[slug] += value - live.scores.get(slug, 0)
+            self._named[key] = spec
+            self._gains[key] = gains
+
+    def change_mode(self, name: str, mode: GameMode, *, steps: int, keep_old: bool = True) -> None:
+        """The account changes game mode (docs/hiscores.md, "Game modes"): it is
+        listed on `mode`'s tables from now on, and the tables it left keep its
+        values as they are now, frozen (`keep_old`), or forget it (answer 404)."""
+        key = normalise(name)
+        with self._lock:
+            spec = self.find(key)
+            if spec is None:
+                raise UnknownPlayer(name)
+            live = self._live(key, spec, steps)
+            now_on = tables_for(mode)
+            left = tables_for(spec.mode) - now_on
+            frozen = {t: s for t, s in spec.frozen.items() if t not in now_on}
+            if keep_old:
+                frozen |= {table: live for table in left}
+            else:
+                frozen = {t: s for t, s in frozen.items() if t not in left}
+            self._named[key] = replace(spec, mode=mode, frozen=frozen)
 
     def rename(self, name: str, new_name: str) -> PlayerSpec:
         """The account behind `name` takes `new_name`, as a name change in the game

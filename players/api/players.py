@@ -86,7 +86,8 @@ class PlayerViewSet(
     viewsets.GenericViewSet,
 ):
     # The list reads only the columns it shows, as rows (PlayerPageSerializer).
-    queryset = Player.objects.values(*PlayerSerializer.Meta.fields)
+    # An archived player (an old account's history, docs/api.md "Flags") is not listed.
+    queryset = Player.objects.filter(archived=False).values(*PlayerSerializer.Meta.fields)
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
     lookup_field = "username"

@@ -70,6 +70,7 @@ def test_fetches_are_counted_by_outcome_over_the_last_hour_only():
 
     assert service_overview(NOW)["fetches_last_hour"] == {
         "stored": 2,
+        "flagged": 0,
         "unchanged": 1,
         "not_found": 0,
         "throttled": 1,
