@@ -12,9 +12,9 @@ from django.urls import URLPattern, URLResolver, path
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
-from players.models import FetchOutcome
+from players.models import FetchOutcome, FetchReason
 
-from .dashboard import service_overview
+from .dashboard import budget_overview, service_overview
 from .keys import key_revoke
 from .models import ApiKey
 
@@ -24,6 +24,8 @@ def dashboard_view(request: HttpRequest) -> TemplateResponse:
     backlog, capacity = overview["backlog"], overview["capacity"]
     fetches = overview["fetches_last_hour"]
     rows = [(outcome, label, fetches[outcome]) for outcome, label in FetchOutcome.choices]
+    budget = budget_overview(timezone.now())
+    by_reason = budget["by_reason"]
     context = {
         **admin.site.each_context(request),
         "title": "Service dashboard",
@@ -31,6 +33,27 @@ def dashboard_view(request: HttpRequest) -> TemplateResponse:
         # Deferrals made no request: shown apart, below the total they are not part of.
         "fetch_rows": [row for row in rows if row[0] != FetchOutcome.DEFERRED],
         "deferred_rows": [row for row in rows if row[0] == FetchOutcome.DEFERRED],
+        "budget": budget,
+        # Reason, label, fetches, share that found a change: the last 24 hours.
+        "budget_rows": [
+            (
+                reason,
+                label,
+                by_reason[reason]["fetches"],
+                percent(by_reason[reason]["changed_share"]),
+            )
+            for reason, label in FetchReason.choices
+        ],
+        "budget_hours": [
+            (
+                row["hour"],
+                [row["fetches"][reason] for reason in budget["reasons"]],
+                row["total"],
+                percent(row["changed"] / row["total"] if row["total"] else None),
+            )
+            for row in budget["hours"]
+        ],
+        "budget_changed": percent(by_reason["total"]["changed_share"]),
         "shown": {
             "most_overdue": duration(backlog["most_overdue_seconds"]),
             "clear": duration(backlog["clear_seconds"]),

@@ -13,14 +13,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, FloatField, Min, Q, Sum
+from django.db.models import Count, F, FloatField, Min, Q, Sum
 from django.db.models.functions import Cast
 
 from hiscores.breaker import get_breaker
 from hiscores.errors import HiscoresUnavailable
-from players.models import FetchAttempt, FetchOutcome, Player, PlayerStatus
+from players.models import FetchAttempt, FetchOutcome, FetchReason, Player, PlayerStatus
+from players.scheduling import RHYTHM_BUCKETS
+from players.tallies import hour_of, tallies_since
 
 RECENT_FETCHES = timedelta(hours=1)
+BUDGET_HOURS = 24
 # Overdue thresholds, as (key suffix, how long).
 OVERDUE_STEPS = (
     ("1_minute", timedelta(minutes=1)),
@@ -143,3 +146,66 @@ def _breaker() -> dict[str, Any]:
         "opened_at": _moment(state.opened_at),
         "retry_at": _moment(state.retry_at),
     }
+
+
+def budget_overview(now: datetime) -> dict[str, Any]:
+    """Where the hiscores budget went in the last BUDGET_HOURS hours (the current
+    one included), from the hourly tally the recording service keeps
+    (`players.tallies`: successful fetches only), and the active players by
+    learned rhythm.
+
+    - `reasons`: `FetchReason` values, in the order of the policy's precedence.
+    - `hours`: newest first, each `{"hour", "fetches": {reason: n}, "total",
+      "changed"}`.
+    - `by_reason`: per reason `{"fetches", "changed", "changed_share"}`, and
+      `total` alike over every reason. A share is None without fetches.
+    - `rhythms`: active players per bucket of `players.scheduling.RHYTHM_BUCKETS`
+      (changes a day), and `pinned`.
+    """
+    reasons = list(FetchReason.values)
+    first = hour_of(now) - timedelta(hours=BUDGET_HOURS - 1)
+    hours = {first + timedelta(hours=h): dict.fromkeys(reasons, 0) for h in range(BUDGET_HOURS)}
+    changed_by_hour = dict.fromkeys(hours, 0)
+    by_reason = {reason: {"fetches": 0, "changed": 0} for reason in [*reasons, "total"]}
+    for tally in tallies_since(first):
+        if tally.hour not in hours or tally.reason not in hours[tally.hour]:
+            continue
+        hours[tally.hour][tally.reason] += tally.fetches
+        changed_by_hour[tally.hour] += tally.changed
+        for key in (tally.reason, "total"):
+            by_reason[key]["fetches"] += tally.fetches
+            by_reason[key]["changed"] += tally.changed
+    for counts in by_reason.values():
+        fetches = counts["fetches"]
+        counts["changed_share"] = counts["changed"] / fetches if fetches else None
+    return {
+        "reasons": reasons,
+        "hours": [
+            {
+                "hour": hour,
+                "fetches": counts,
+                "total": sum(counts.values()),
+                "changed": changed_by_hour[hour],
+            }
+            for hour, counts in sorted(hours.items(), reverse=True)
+        ],
+        "by_reason": by_reason,
+        "rhythms": _rhythms(),
+    }
+
+
+def _rhythms() -> dict[str, int]:
+    """Active players by their learned changes a day: one aggregate, each bucket
+    a comparison of the stored counts (changes < bound x watched days)."""
+    counts, lower = {}, None
+    for name, below in RHYTHM_BUCKETS:
+        condition = Q()
+        if lower is not None:
+            condition &= Q(rhythm_changes__gte=F("rhythm_watched_days") * lower)
+        if below != float("inf"):
+            condition &= Q(rhythm_changes__lt=F("rhythm_watched_days") * below)
+        counts[name] = Count("pk", filter=condition)
+        lower = below
+    return Player.objects.filter(is_active=True).aggregate(
+        **counts, pinned=Count("pk", filter=Q(pinned=True))
+    )

@@ -352,6 +352,9 @@ SCHEDULER_TICK_SECONDS = env.float("SCHEDULER_TICK_SECONDS", default=5.0)
 FETCH_INTERVAL_MIN_MINUTES = env.int("FETCH_INTERVAL_MIN_MINUTES", default=5)
 FETCH_INTERVAL_MAX_MINUTES = env.int("FETCH_INTERVAL_MAX_MINUTES", default=10080)
 FETCH_ATTEMPT_RETENTION_DAYS = env.int("FETCH_ATTEMPT_RETENTION_DAYS", default=30)
+# The scheduling policy's longest wait between two fetches of a player
+# (players.policy): however idle, a player is fetched at least this often.
+FETCH_MAX_INTERVAL_DAYS = env.float("FETCH_MAX_INTERVAL_DAYS", default=7.0)
 
 # --- What users may ask of the players API (docs/api.md, "Players") -------------------
 # Players one user may add in 24 hours (staff are not held to it), and add

@@ -27,6 +27,7 @@ from hiscores import catalogue
 from hiscores.modes import GameMode
 from hiscores.usernames import InvalidUsername
 
+from .deadlines import staff_fetch_at
 from .errors import (
     FetchedTooRecently,
     FlagAlreadyResolved,
@@ -52,7 +53,15 @@ from .models import (
 )
 from .records import HiscoreRecord
 from .renames import name_change_approve, name_change_deny
-from .tracking import DETECT, player_fetch_now, player_track, player_untrack, player_update
+from .scheduling import rhythm_bucket, rhythm_changes_per_day
+from .tracking import (
+    DETECT,
+    player_fetch_at,
+    player_fetch_now,
+    player_track,
+    player_untrack,
+    player_update,
+)
 
 RECENT_RECORDS = 10
 RECENT_ATTEMPTS = 20
@@ -127,18 +136,39 @@ class PlayerChangeForm(forms.ModelForm):
     becomes a form error. (The instance still holds the stored values here, which
     the service compares with the new ones to reschedule.)"""
 
+    fetch_at = forms.DateTimeField(
+        required=False,
+        label="Fetch at",
+        help_text="A deadline: the player is fetched within 10 minutes before it "
+        "(UTC; empty for none).",
+    )
+
     class Meta:
         model = Player
-        fields = ["is_active", "fetch_interval_minutes"]
+        fields = ["is_active", "fetch_interval_minutes", "pinned"]
+        help_texts = {
+            "fetch_interval_minutes": "The most often the player is fetched; "
+            "exactly this often when pinned.",
+            "pinned": "Fetch at the fixed interval above instead of the learned rhythm.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["fetch_at"].initial = staff_fetch_at(self.instance)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.errors:
             return data
+        fetch_at = data.pop("fetch_at", None)
         try:
             self.instance = player_update(player=self.instance, **data)
         except IntervalOutOfBounds as exc:
             self.add_error("fetch_interval_minutes", exc.details["fetch_interval_minutes"])
+            return data
+        if "fetch_at" in self.changed_data:
+            self.instance = player_fetch_at(player=self.instance, at=fetch_at)
         return data
 
     def _post_clean(self) -> None:
@@ -153,11 +183,13 @@ class PlayerAdmin(admin.ModelAdmin):
         "status",
         "is_active",
         "fetch_interval_minutes",
+        "next_fetch_at",
+        "next_fetch_reason",
         "last_fetched",
         "total_level",
         "total_experience",
     ]
-    list_filter = ["status", "is_active", "game_mode"]
+    list_filter = ["status", "is_active", "game_mode", "next_fetch_reason", "pinned"]
     search_fields = ["username", "username_key"]
     list_select_related = ["latest_record"]
     show_full_result_count = False
@@ -171,7 +203,17 @@ class PlayerAdmin(admin.ModelAdmin):
         (None, {"fields": ["username", "username_key", "game_mode", "created_at"]}),
         (
             "Schedule",
-            {"fields": ["is_active", "fetch_interval_minutes", "next_fetch_at", "last_fetched"]},
+            {
+                "fields": [
+                    "is_active",
+                    "fetch_interval_minutes",
+                    "pinned",
+                    "fetch_at",
+                    "next_fetch",
+                    "rhythm",
+                    "last_fetched",
+                ]
+            },
         ),
         (
             "Fetches",
@@ -193,7 +235,8 @@ class PlayerAdmin(admin.ModelAdmin):
         "username_key",
         "game_mode",
         "created_at",
-        "next_fetch_at",
+        "next_fetch",
+        "rhythm",
         "last_fetched",
         "last_changed_at",
         "status",
@@ -242,6 +285,22 @@ class PlayerAdmin(admin.ModelAdmin):
         if obj is not None and obj.pk is not None:
             context.update(chart_context(obj, now=timezone.now()))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="Next fetch")
+    def next_fetch(self, player: Player):
+        return format_html(
+            "{} because of its {}{}",
+            player.next_fetch_at,
+            player.get_next_fetch_reason_display(),
+            f" (deadline {player.fetch_deadline:%Y-%m-%d %H:%M} UTC)"
+            if player.fetch_deadline
+            else "",
+        )
+
+    @admin.display(description="Learned rhythm")
+    def rhythm(self, player: Player):
+        per_day = rhythm_changes_per_day(player)
+        return f"{per_day:.2f} changes a day ({rhythm_bucket(per_day)})"
 
     @admin.display(description="Total level", ordering="latest_record__overall_level")
     def total_level(self, player: Player):

@@ -11,9 +11,20 @@ from django.db.models import Q
 from hiscores.errors import Outcome
 from hiscores.modes import GameMode
 
+from .policy import Reason
 from .records import HiscoreRecord
 
 DEFAULT_FETCH_INTERVAL_MINUTES = 60
+
+
+class FetchReason(models.TextChoices):
+    """Why a player is fetched next (`players.policy.Reason`), for staff to read."""
+
+    DEADLINE = Reason.DEADLINE.value, "deadline"
+    MANUAL = Reason.MANUAL.value, "manual request"
+    MAXIMUM_INTERVAL = Reason.MAXIMUM_INTERVAL.value, "maximum interval"
+    PINNED = Reason.PINNED.value, "pinned interval"
+    LEARNED = Reason.LEARNED.value, "learned rhythm"
 
 
 class PlayerStatus(models.TextChoices):
@@ -54,6 +65,20 @@ class Player(models.Model):
     # Set by the scheduler when it enqueues a fetch; a fetch that dies leaves it
     # to expire, and the player becomes due again.
     fetch_claimed_until = models.DateTimeField(null=True, blank=True)
+    # The scheduling policy's state (players.policy, kept by players.recording):
+    # why the next fetch is due, the learned rhythm, and what overrides it.
+    next_fetch_reason = models.CharField(
+        max_length=16, choices=FetchReason.choices, default=FetchReason.LEARNED
+    )
+    rhythm_changes = models.FloatField(default=1.0)
+    rhythm_watched_days = models.FloatField(default=1.0)
+    # 24 changes by hour of the day (UTC); empty until a change is learned.
+    rhythm_hours = models.JSONField(default=list, blank=True)
+    # Staff fixed the interval: fetched every `fetch_interval_minutes`, nothing learned.
+    pinned = models.BooleanField(default=False)
+    fetch_requested_at = models.DateTimeField(null=True, blank=True)
+    # The earliest pending `FetchDeadline` (players.deadlines keeps it).
+    fetch_deadline = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=PlayerStatus.choices, default=PlayerStatus.OK)
     failure_count = models.PositiveIntegerField(default=0)
     # Consecutive 404s: NOT_FOUND_ATTEMPTS of them make the player `not_found`.
@@ -88,6 +113,11 @@ class Player(models.Model):
         indexes = [
             models.Index(fields=["is_active", "next_fetch_at"], name="player_due_idx"),
             models.Index(fields=["fetch_claimed_until"], name="player_claim_idx"),
+            # The tick's reads of the due players by reason, oldest first (players.scheduling).
+            models.Index(
+                fields=["is_active", "next_fetch_reason", "next_fetch_at"],
+                name="player_due_reason_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -234,6 +264,43 @@ class ArchivedPlayer(Player):
     class Meta:
         proxy = True
         verbose_name = "archived player"
+
+
+class FetchDeadline(models.Model):
+    """A moment by which a player must have been fetched, and who asked (a label
+    such as a competition's). Met, and deleted, by a fetch within the policy's
+    `deadline_window` before it or any time after (players.deadlines)."""
+
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="fetch_deadlines")
+    at = models.DateTimeField()
+    source = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["player", "at"], name="fetchdeadline_player_idx"),
+            models.Index(fields=["source"], name="fetchdeadline_source_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} by {self.at:%Y-%m-%d %H:%M} ({self.source})"
+
+
+class FetchTally(models.Model):
+    """Successful fetches per hour and reason, and how many found a change: where
+    the hiscores budget goes (the staff dashboard). One upsert per recorded batch."""
+
+    hour = models.DateTimeField()
+    reason = models.CharField(max_length=16, choices=FetchReason.choices)
+    fetches = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hour", "reason"], name="fetchtally_hour_reason_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.reason}: {self.changed}/{self.fetches}"
 
 
 class NameChangeStatus(models.TextChoices):

@@ -21,11 +21,14 @@ from hiscores.errors import HiscoresError
 from hiscores.snapshot import Snapshot
 from hiscores.usernames import InvalidUsername, normalise
 
-from . import flags, game_modes
+from . import flags, game_modes, policy
+from .deadlines import DEADLINE_WINDOW, consume_deadlines
 from .models import FetchAttempt, FetchOutcome, FlagStatus, Player, PlayerFlag, PlayerStatus
 from .plausibility import Verdict
 from .records import HiscoreRecord, record_fields
+from .scheduling import STATE_FIELDS, player_state, policy_settings, rhythm_columns
 from .signals import record_written
+from .tallies import TallyCounts, tally_fetches
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +105,8 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
         attempts: list[FetchAttempt] = []
         # The player columns whose new value differs from player to player.
         varying: dict[str, dict[int, Any]] = defaultdict(dict)
+        tally = TallyCounts()
+        _with_next_deadlines(players.values(), now=now, into=varying)
         for player_id, answer in by_player.items():
             player = players.get(player_id)
             if player is None:
@@ -140,7 +145,10 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
                         now=now,
                     )
                     varying["game_mode"][player_id] = answer.detected_mode
-            varying["next_fetch_at"][player_id] = now + player.fetch_interval
+            # A held answer changed too: the rhythm learns that the account moved.
+            changed = outcome is not FetchOutcome.UNCHANGED
+            _learn_and_schedule(player, changed=changed, at=now, into=varying)
+            tally.add(player.next_fetch_reason, changed=changed)
             if name := _hiscores_spelling(answer.snapshot, player):
                 varying["username"][player_id] = name
             outcomes[player_id] = outcome
@@ -178,6 +186,7 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
             **columns,
         )
         _log_attempts(attempts)
+        tally_fetches(now, tally)  # last: its rows are shared by every batch
         if counted:
             # Robust: the records are committed, whatever a receiver does.
             transaction.on_commit(
@@ -221,13 +230,41 @@ def _locked_with_latest_digest(player_ids: list[int]) -> dict[int, Player]:
             "username",
             "username_key",
             "game_mode",
-            "fetch_interval_minutes",
+            "next_fetch_reason",
+            *STATE_FIELDS,
             "latest_record__values_digest",
         )
         .annotate(open_flag_id=Subquery(open_flag.values("pk")[:1]))
         .filter(pk__in=ids, archived=False)
     )
     return {player.pk: player for player in read}
+
+
+def _with_next_deadlines(
+    players: Iterable[Player], *, now: datetime, into: dict[str, dict[int, Any]]
+) -> None:
+    """Drop the deadlines a fetch now meets (players.deadlines: from their window's
+    opening on), and give each player its next one: two statements, and none
+    for a batch without deadlines."""
+    with_deadline = [p for p in players if p.fetch_deadline is not None]
+    if not with_deadline:
+        return
+    remaining = consume_deadlines([p.pk for p in with_deadline], met_until=now + DEADLINE_WINDOW)
+    for player in with_deadline:
+        player.fetch_deadline = into["fetch_deadline"][player.pk] = remaining.get(player.pk)
+
+
+def _learn_and_schedule(
+    player: Player, *, changed: bool, at: datetime, into: dict[str, dict[int, Any]]
+) -> None:
+    """What the fetch taught the policy about the player, and its next fetch
+    (players.policy): the columns of the batch's one UPDATE."""
+    state = policy.learn(player_state(player), changed=changed, at=at)
+    due = policy.schedule(state, policy_settings())
+    into["next_fetch_at"][player.pk] = due.at
+    into["next_fetch_reason"][player.pk] = due.reason.value
+    for column, value in rhythm_columns(state.rhythm).items():
+        into[column][player.pk] = value
 
 
 def _hiscores_spelling(snapshot: Snapshot, player: Player) -> str | None:

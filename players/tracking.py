@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from hiscores.errors import HiscoresError, PlayerNotFound
 from hiscores.modes import GameMode
 from hiscores.usernames import clean, normalise
 
+from .deadlines import before, clear_deadlines, set_deadlines, staff_source
 from .errors import (
     AddQuotaReached,
     FetchedTooRecently,
@@ -28,8 +29,9 @@ from .errors import (
     PlayerNotOnHiscores,
     QueueUnavailable,
 )
-from .models import DEFAULT_FETCH_INTERVAL_MINUTES, Player
+from .models import DEFAULT_FETCH_INTERVAL_MINUTES, FetchReason, Player
 from .recording import fetch_record_success
+from .scheduling import next_fetch
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -84,6 +86,9 @@ def player_track(
                 game_mode=mode,
                 fetch_interval_minutes=interval,
                 next_fetch_at=started_at,
+                # The add is the player's first fetch, asked for by someone.
+                next_fetch_reason=FetchReason.MANUAL,
+                fetch_requested_at=started_at,
                 added_by=added_by,
             )
     except IntegrityError:
@@ -129,18 +134,30 @@ def _check_add_quota(user: AbstractBaseUser | None) -> None:
 
 
 def player_update(
-    *, player: Player, is_active: bool | None = None, fetch_interval_minutes: int | None = None
+    *,
+    player: Player,
+    is_active: bool | None = None,
+    fetch_interval_minutes: int | None = None,
+    pinned: bool | None = None,
 ) -> Player:
+    """Change whether a player is fetched, its interval (the most often it is
+    fetched; exactly how often when `pinned`), and reschedule it by the policy."""
     now = timezone.now()
     if fetch_interval_minutes is not None:
         _checked_interval(fetch_interval_minutes)
+    reschedule = False
     if (
         fetch_interval_minutes is not None
         and fetch_interval_minutes != player.fetch_interval_minutes
     ):
         player.fetch_interval_minutes = fetch_interval_minutes
-        base = player.last_fetched or now
-        player.next_fetch_at = max(now, base + timedelta(minutes=fetch_interval_minutes))
+        reschedule = True
+    if pinned is not None and pinned != player.pinned:
+        player.pinned = pinned
+        reschedule = True
+    if reschedule:
+        due = next_fetch(player)
+        player.next_fetch_at, player.next_fetch_reason = max(now, due.at), due.reason.value
     if is_active is not None and is_active != player.is_active:
         player.is_active = is_active
         if is_active:
@@ -151,8 +168,27 @@ def player_update(
             # Nothing stops being collected without a reason staff can read.
             player.status_reason = f"Collection turned off by staff on {now:%Y-%m-%d %H:%M} UTC."
     player.save(
-        update_fields=["is_active", "fetch_interval_minutes", "next_fetch_at", "status_reason"]
+        update_fields=[
+            "is_active",
+            "fetch_interval_minutes",
+            "pinned",
+            "next_fetch_at",
+            "next_fetch_reason",
+            "status_reason",
+        ]
     )
+    return player
+
+
+def player_fetch_at(*, player: Player, at: datetime | None) -> Player:
+    """Staff's "fetch at": a deadline of the player's own (players.deadlines), met
+    by a fetch within its window before `at`; None drops it."""
+    source = staff_source(player.pk)
+    if at is None:
+        clear_deadlines(source)
+    else:
+        set_deadlines(source, [player.pk], [before(at)])
+    player.refresh_from_db()
     return player
 
 
@@ -176,7 +212,14 @@ def player_fetch_now(*, player: Player) -> str:
         Player.objects.filter(pk=player.pk)
         .exclude(fetch_claimed_until__gte=now)
         .exclude(last_fetched__gt=now - cooldown)
-        .update(fetch_claimed_until=lease_until)
+        .update(
+            fetch_claimed_until=lease_until,
+            # The policy's manual request, due now should the queue lose it,
+            # and the reason the fetch is tallied under.
+            fetch_requested_at=now,
+            next_fetch_at=now,
+            next_fetch_reason=FetchReason.MANUAL,
+        )
     )
     if not claimed:
         player.refresh_from_db(fields=["last_fetched", "fetch_claimed_until"])

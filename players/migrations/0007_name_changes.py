@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('players', '0005_player_added_by'),
+        ('players', '0006_scheduling_state'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -118,3 +118,39 @@ def test_the_admin_index_links_to_the_dashboard(client):
 )
 def test_durations_show_the_largest_unit_and_the_next(seconds, shown):
     assert duration(seconds) == shown
+
+
+def test_staff_see_where_the_budget_went_and_players_by_rhythm(staff_client):
+    from players.recording import Answer, fetch_record_successes
+    from tests.players.test_recording import snapshot
+
+    with time_machine.travel(NOW - timedelta(hours=2), tick=False):
+        learned = [PlayerFactory(next_fetch_reason="learned") for _ in range(3)]
+        manual = PlayerFactory(next_fetch_reason="manual")
+        # First fetches: every one stores a record, so every one found a change.
+        fetch_record_successes(Answer(p.pk, snapshot(), NOW, NOW) for p in [*learned, manual])
+    with time_machine.travel(NOW - timedelta(minutes=30), tick=False):
+        # The learned players again: one changed, two did not.
+        answers = [Answer(learned[0].pk, snapshot(attack_xp=2_000_000), NOW, NOW)]
+        answers += [Answer(p.pk, snapshot(), NOW, NOW) for p in learned[1:]]
+        fetch_record_successes(answers)
+    with time_machine.travel(NOW - timedelta(days=3), tick=False):
+        fetch_record_successes([Answer(manual.pk, snapshot(), NOW, NOW)])  # too old to count
+    PlayerFactory(rhythm_changes=0.1, rhythm_watched_days=2.0)  # idle: 0.05 a day
+    PlayerFactory(rhythm_changes=20.0, rhythm_watched_days=2.0, pinned=True)  # grinder
+    with time_machine.travel(NOW, tick=False):
+        html = staff_client.get(URL).content.decode()
+
+    # The second batch was tallied under the reason the recording stored at first.
+    assert cell(html, "budget", "Manual request") == "1"
+    learned_fetches = int(cell(html, "budget", "Learned rhythm"))
+    assert learned_fetches + int(cell(html, "budget", "Maximum interval")) == 6
+    assert cell(html, "budget", "Total") == "7"
+    share = html.split('data-changed="total">', 1)[1].split("</td>", 1)[0]
+    assert "71.4 %" in share  # 5 of 7 found a change
+    assert cell(html, "rhythms", "Idle (changes under once a week)") == "1"
+    assert cell(html, "rhythms", "Grinder (6 or more a day)") == "1"
+    assert cell(html, "rhythms", "Pinned to a fixed interval") == "1"
+    hours = html.split('id="dashboard-budget-hours"', 1)[1].split("</table>", 1)[0]
+    assert hours.count('<tr><th scope="row">') == 24
+    assert (NOW - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M") in hours

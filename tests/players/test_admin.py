@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from players.models import FetchAttempt, FetchOutcome, Player
+from players.policy import Reason
 from tests.factories import HiscoreRecordFactory, PlayerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,11 +125,20 @@ def add_player(client, **fields):
 
 
 def change_player(client, player, **fields):
-    data = {"is_active": "on", "fetch_interval_minutes": player.fetch_interval_minutes}
+    data = {
+        "is_active": "on",
+        "fetch_interval_minutes": player.fetch_interval_minutes,
+        "pinned": "on" if player.pinned else False,
+    }
     data = {**data, **fields}
-    if data["is_active"] is False:
-        del data["is_active"]  # how a browser sends an unticked box
+    for box in ("is_active", "pinned"):
+        if data[box] is False:
+            del data[box]  # how a browser sends an unticked box
     return client.post(f"/admin/players/player/{player.pk}/change/", data)
+
+
+def form_of_page(client, player):
+    return form_of(client.get(f"/admin/players/player/{player.pk}/change/"))
 
 
 def form_of(response):
@@ -206,10 +216,11 @@ class TestChange:
     def test_only_activity_and_interval_are_editable(self, staff_client):
         player = PlayerFactory()
         form = form_of(staff_client.get(f"/admin/players/player/{player.pk}/change/"))
-        assert set(form.fields) == {"is_active", "fetch_interval_minutes"}
+        assert set(form.fields) == {"is_active", "fetch_interval_minutes", "pinned", "fetch_at"}
 
     def test_changing_the_interval_reschedules_from_the_last_fetch(self, clock, staff_client):
         player = PlayerFactory(
+            pinned=True,
             fetch_interval_minutes=60,
             last_fetched=NOW - timedelta(minutes=10),
             next_fetch_at=NOW + timedelta(minutes=50),
@@ -221,6 +232,7 @@ class TestChange:
 
     def test_an_interval_already_overdue_makes_the_player_due_now(self, clock, staff_client):
         player = PlayerFactory(
+            pinned=True,
             fetch_interval_minutes=600,
             last_fetched=NOW - timedelta(hours=3),
             next_fetch_at=NOW + timedelta(hours=7),
@@ -228,6 +240,45 @@ class TestChange:
         change_player(staff_client, player, fetch_interval_minutes=60)
         player.refresh_from_db()
         assert player.next_fetch_at == NOW
+
+    def test_pinning_fixes_the_interval_and_unpinning_returns_to_the_rhythm(
+        self, clock, staff_client
+    ):
+        player = PlayerFactory(
+            fetch_interval_minutes=600,
+            last_fetched=NOW - timedelta(hours=1),
+            # Idle for weeks: the rhythm alone would wait days.
+            rhythm_changes=0.0,
+            rhythm_watched_days=2.0,
+        )
+        change_player(staff_client, player, pinned="on")
+        player.refresh_from_db()
+        assert player.pinned
+        assert player.next_fetch_at == NOW + timedelta(hours=9)
+        assert player.next_fetch_reason == Reason.PINNED
+        change_player(staff_client, player, pinned=False)
+        player.refresh_from_db()
+        assert not player.pinned
+        assert player.next_fetch_at > NOW + timedelta(days=1)
+        assert player.next_fetch_reason == Reason.MAXIMUM_INTERVAL
+
+    def test_fetch_at_sets_a_deadline_the_page_explains(self, clock, staff_client):
+        player = PlayerFactory(
+            pinned=True, fetch_interval_minutes=10080, last_fetched=NOW - timedelta(hours=1)
+        )
+        change_player(staff_client, player, fetch_at="2026-06-20 18:00:00")
+        player.refresh_from_db()
+        deadline = datetime(2026, 6, 20, 18, 0, tzinfo=UTC)
+        assert player.fetch_deadline == deadline
+        assert player.next_fetch_at == deadline - timedelta(minutes=10)
+        assert player.next_fetch_reason == Reason.DEADLINE
+        page = staff_client.get(f"/admin/players/player/{player.pk}/change/").content.decode()
+        assert "because of its deadline" in page
+        assert form_of_page(staff_client, player).fields["fetch_at"].initial == deadline
+        change_player(staff_client, player, fetch_at="")
+        player.refresh_from_db()
+        assert player.fetch_deadline is None
+        assert player.next_fetch_reason == Reason.PINNED
 
     def test_reactivating_makes_the_player_due_now(self, clock, staff_client):
         player = PlayerFactory(is_active=False, next_fetch_at=NOW + timedelta(days=2))

@@ -2,7 +2,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from players.policy import (
@@ -222,6 +222,8 @@ populations = st.integers(0, 40).flatmap(
 )
 
 
+# Populations take a while to draw on a busy machine: not a fault of the test.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(populations, st.integers(0, 12))
 def test_the_budget_is_never_exceeded(population, budget):
     decisions = plan(population, now=NOW, budget=budget)
@@ -229,6 +231,8 @@ def test_the_budget_is_never_exceeded(population, budget):
     assert len({d.player_id for d in decisions}) == len(decisions)
 
 
+# Populations take a while to draw on a busy machine: not a fault of the test.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(populations, st.integers(1, 12), st.randoms())
 def test_plans_are_deterministic_whatever_the_order(population, budget, rng):
     shuffled = population[:]
@@ -236,6 +240,8 @@ def test_plans_are_deterministic_whatever_the_order(population, budget, rng):
     assert plan(shuffled, now=NOW, budget=budget) == plan(population, now=NOW, budget=budget)
 
 
+# Populations take a while to draw on a busy machine: not a fault of the test.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(populations, st.integers(1, 12))
 def test_the_index_alone_finds_every_player_plan_would_choose(population, budget):
     due = [s for s in population if schedule(s).at <= NOW]

@@ -15,6 +15,7 @@ from hiscores.errors import (
 )
 from hiscores.snapshot import ScoreValue, SkillValue, Snapshot
 from players.models import FetchAttempt, FetchOutcome, Player, PlayerStatus
+from players.policy import Reason
 from players.recording import (
     Answer,
     fetch_defer,
@@ -112,14 +113,17 @@ def test_a_fetch_for_a_deleted_player_writes_nothing():
     assert not FetchAttempt.objects.exists()
 
 
-def test_success_schedules_the_next_fetch_one_interval_later_and_clears_the_lease():
+def test_a_pinned_player_is_next_fetched_one_interval_later_and_the_lease_cleared():
     player = PlayerFactory(
-        fetch_interval_minutes=30, fetch_claimed_until=timezone.now() + timedelta(minutes=5)
+        fetch_interval_minutes=30,
+        pinned=True,
+        fetch_claimed_until=timezone.now() + timedelta(minutes=5),
     )
     store(player, snapshot())
     player.refresh_from_db()
     assert player.fetch_claimed_until is None
     assert player.next_fetch_at - player.last_fetched == timedelta(minutes=30)
+    assert player.next_fetch_reason == Reason.PINNED
 
 
 def test_the_hiscores_spelling_of_the_name_is_kept():
@@ -346,8 +350,8 @@ def test_a_batch_takes_the_same_few_queries_whatever_its_size(size, django_asser
         answers = [Answer(pk, snap, NOW, NOW) for pk, snap in a_batch_of_every_kind(size)]
         # A savepoint and its release, the lock, the players read under it, the
         # changed players' latest records (the plausibility check), the records,
-        # the unchanged records' timestamp, the players and the attempts.
-        with django_assert_max_num_queries(9):
+        # the unchanged records' timestamp, the players, the attempts and the tally.
+        with django_assert_max_num_queries(10):
             outcomes = fetch_record_successes(answers)
     assert len(outcomes) == size - 1
 
