@@ -33,6 +33,17 @@ it at the end.
     fewer achievements, the ratio is printed too (the body grows with the
     achievements listed).
 
+(e) Records (progress.bests): `rebuild_records` over the two players of (a)
+    (timed); the median of their records read (`/records`, fresh) and the ratio
+    100,000 / 1,000 (goal <= 1.5: a records read never scans the history); among
+    the 10,000 players of (b), one new record for each of RECORD_WRITES players
+    written through the recording service in batches of MAX_BATCH with the
+    records receiver disconnected, then folded in as the receiver does: the fold's
+    cost per record over the write's (goal < 0.2); and the records board (week,
+    limit 100: a skill, a boss, overall) against one player's stats (goal <= 3).
+
+    python -m bench.progress --records   # part (e) alone, with its own 10,000 players
+
 BENCH_PROGRESS_DB names the database, so two runs on one server do not meet.
 """
 
@@ -65,6 +76,13 @@ BOARDS = {
 RATIO_GOAL = 3.0
 BOARD_MS_GOAL = 200.0
 HISTORY_RATIO_GOAL = 1.5
+RECORD_WRITES = 500
+RECORDS_BOARDS = {
+    "attack week": "/api/leaderboards/records/attack?period=week&limit=100",
+    "zulrah week": "/api/leaderboards/records/zulrah?period=week&limit=100",
+    "overall year": "/api/leaderboards/records/overall?period=year&limit=100",
+}
+FOLD_SHARE_GOAL = 0.2
 
 
 drop_database = create_postgres_database(BENCH_DB, script="bench/progress.py")
@@ -78,14 +96,20 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from hiscores import catalogue, levels  # noqa: E402
+from hiscores.snapshot import ScoreValue, SkillValue, Snapshot  # noqa: E402
 from players.models import Player  # noqa: E402
+from players.recording import Answer, fetch_record_successes  # noqa: E402
 from players.records import HiscoreRecord  # noqa: E402
-from progress.models import Delta, DeltaWindow  # noqa: E402
+from players.scheduling import MAX_BATCH  # noqa: E402
+from players.signals import record_written  # noqa: E402
+from progress import bests_table  # noqa: E402
+from progress.models import BestGain, Delta, DeltaWindow  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 RECORDS = HiscoreRecord._meta.db_table
 PLAYERS = Player._meta.db_table
 DELTA_TABLES = (Delta._meta.db_table, DeltaWindow._meta.db_table)
+RECORDS_TABLE = BestGain._meta.db_table
 
 
 # --- data -------------------------------------------------------------------------
@@ -264,7 +288,7 @@ def build_deltas() -> None:
     """What an operator runs after the upgrade: `rebuild_deltas` (two processes on
     two cores), for every player without deltas."""
     started = time.perf_counter()
-    call_command("rebuild_deltas", "--processes", "2", stdout=Indented())
+    call_command("rebuild_deltas", "--processes", "2", stdout=Indented("rebuild_deltas"))
     built = time.perf_counter()
     vacuum(*DELTA_TABLES)
     rows = Delta.objects.count()
@@ -275,7 +299,7 @@ def build_deltas() -> None:
 
 
 class Indented:
-    """The command's progress lines, indented under the benchmark's."""
+    """A command's progress lines, indented under the benchmark's."""
 
     def __init__(self, command: str = "rebuild_deltas") -> None:
         self.command = command
@@ -343,7 +367,7 @@ def explain(client: Client, label: str, url: str) -> None:
     print(f"\n-- {label}: {url}")
     for query in captured.captured_queries:
         sql = query["sql"]
-        if not any(table in sql for table in (RECORDS, *DELTA_TABLES)):
+        if not any(table in sql for table in (RECORDS, *DELTA_TABLES, RECORDS_TABLE)):
             continue
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF) {sql}")
@@ -377,6 +401,8 @@ def main() -> list[str]:
         goals.append(goal(name, many / few, "<=", HISTORY_RATIO_GOAL))
     goals += achievements_and_efficiency(client, small, big)
 
+    records_goals = player_records(client, small, big)
+
     seated = 0
     for size in BOARD_SIZES:
         print(f"\n(b) leaderboards among {size:,} players")
@@ -391,12 +417,147 @@ def main() -> list[str]:
             )
         name = f"slowest leaderboard / one player's stats at {size:,} players"
         goals.append(goal(name, slowest / stats, "<=", RATIO_GOAL))
+        if size == BOARD_SIZES[0]:
+            records_goals += records_among_players(client, size)
 
     print("\n(c) EXPLAIN ANALYZE of the queries that read records or deltas")
     for label, url in reads(big.username).items():
         explain(client, f"{label} (100,000 records)", url)
     explain(client, "leaderboard overall week", BOARDS["overall week"])
     explain(client, "leaderboard zulrah week", BOARDS["zulrah week"])
+    explain(client, "records (100,000 records)", records_url(big.username))
+    explain(client, "records board zulrah week", RECORDS_BOARDS["zulrah week"])
+    return goals + records_goals
+
+
+def main_records() -> list[str]:
+    """Part (e) alone: the two players of (a) and 10,000 board players."""
+    logging.disable(logging.INFO)
+    small, big = load()
+    user = get_user_model().objects.create_user("bench", password="x" * 20)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    goals = player_records(client, small, big)
+    print(f"\n(e) records among {BOARD_SIZES[0]:,} players")
+    add_board_players(0, BOARD_SIZES[0])
+    goals += records_among_players(client, BOARD_SIZES[0])
+    explain(client, "records (100,000 records)", records_url(big.username))
+    explain(client, "records board zulrah week", RECORDS_BOARDS["zulrah week"])
+    return goals
+
+
+# --- records (e) ----------------------------------------------------------------------
+
+
+def records_url(name: str) -> str:
+    return f"/api/players/{name.replace(' ', '%20')}/records"
+
+
+def rebuild_records(label: str) -> None:
+    started = time.perf_counter()
+    call_command("rebuild_records", stdout=Indented("rebuild_records"))
+    built = time.perf_counter()
+    vacuum(RECORDS_TABLE)
+    print(
+        f"    {label}: {BestGain.objects.count():,} record rows in {built - started:.1f} s,"
+        f" vacuumed in {time.perf_counter() - built:.1f} s"
+    )
+
+
+def player_records(client: Client, small: Player, big: Player) -> list[str]:
+    print("\n(e) records of one player")
+    rebuild_records("built from 101,000 records of 2 players")
+    few = median_ms(client, records_url(small.username), fresh=True)
+    many = median_ms(client, records_url(big.username), fresh=True)
+    rows = len(get(client, records_url(big.username)).json())
+    print(f"    records read, median of {CALLS} fresh calls: 1,000 records {few:.2f} ms,")
+    print(f"    100,000 records {many:.2f} ms ({rows} records), ratio {many / few:.2f}")
+    return [goal("records read, 100,000 / 1,000 records", many / few, "<=", HISTORY_RATIO_GOAL)]
+
+
+def snapshot_after(record: HiscoreRecord, gained: int) -> Snapshot:
+    """The record's values with `gained` more attack experience and one more kill of
+    every ranked boss: the next fetch's answer."""
+    skills = {
+        slug: None
+        if entry is None
+        else SkillValue(
+            entry["rank"],
+            levels.level(entry["experience"] + (gained if slug == "attack" else 0)),
+            entry["experience"] + (gained if slug == "attack" else 0),
+        )
+        for slug, entry in record.skills_data.items()
+    }
+    overall = SkillValue(
+        record.overall_rank,
+        sum(v.level for v in skills.values() if v),
+        sum(v.experience for v in skills.values() if v),
+    )
+    bosses = {
+        slug: None if entry is None else ScoreValue(entry["rank"], entry["kc"] + 1)
+        for slug, entry in record.bosses_data.items()
+    }
+    activities = {
+        slug: None if entry is None else ScoreValue(entry["rank"], entry["score"])
+        for slug, entry in record.activities_data.items()
+    }
+    return Snapshot(overall, skills, bosses, activities)
+
+
+def fold_cost(players: list[Player]) -> tuple[float, float]:
+    """Seconds to write one new record for each player through the recording service
+    (batches of MAX_BATCH, the records receiver disconnected), and to fold those
+    records in as the receiver does."""
+    written: list[list[HiscoreRecord]] = []
+
+    def keep(sender, records, **kwargs):
+        written.append(list(records))
+
+    latest = HiscoreRecord.objects.in_bulk([p.latest_record_id for p in players])
+    batches = [players[i : i + MAX_BATCH] for i in range(0, len(players), MAX_BATCH)]
+    record_written.disconnect(dispatch_uid="progress.bests")
+    record_written.connect(keep, dispatch_uid="bench.keep")
+    try:
+        started = time.perf_counter()
+        for batch in batches:
+            now = datetime.now(UTC)
+            answers = [
+                Answer(p.pk, snapshot_after(latest[p.latest_record_id], 5_000), now, now)
+                for p in batch
+            ]
+            fetch_record_successes(answers)
+        writing = time.perf_counter() - started
+    finally:
+        record_written.disconnect(dispatch_uid="bench.keep")
+        record_written.connect(bests_table.on_record_written, dispatch_uid="progress.bests")
+    started = time.perf_counter()
+    for records in written:
+        bests_table.on_record_written(sender=HiscoreRecord, records=records)
+    return writing, time.perf_counter() - started
+
+
+def records_among_players(client: Client, size: int) -> list[str]:
+    rebuild_records(f"built for {size:,} more players")
+    players = list(
+        Player.objects.filter(username_key__startswith="b").order_by("pk")[:RECORD_WRITES]
+    )
+    writing, folding = fold_cost(players)
+    count = len(players)
+    print(
+        f"    {count} new records: written in {writing * 1000 / count:.2f} ms each"
+        f" (batches of {MAX_BATCH}), folded into the records in"
+        f" {folding * 1000 / count:.2f} ms each"
+    )
+    goals = [
+        goal("records fold-in / record write, per record", folding / writing, "<", FOLD_SHARE_GOAL)
+    ]
+    vacuum(RECORDS_TABLE)
+    stats = median_ms(client, reads("B000001")["stats"])
+    print(f"    median ms of {CALLS} calls as served: one player's stats {stats:.2f}; of 20:")
+    times = {label: median_ms(client, url, calls=20) for label, url in RECORDS_BOARDS.items()}
+    for label, ms in times.items():
+        print(f"    records board {label:<14} {ms:>8.2f} ms {ms / stats:>6.2f} x stats")
+    name = f"slowest records board / one player's stats at {size:,} players"
+    goals.append(goal(name, max(times.values()) / stats, "<=", RATIO_GOAL))
     return goals
 
 
@@ -494,7 +655,7 @@ if __name__ == "__main__":
     started = time.perf_counter()
     keep = "--keep" in sys.argv  # leave the database for a closer look
     try:
-        goals = main()
+        goals = main_records() if "--records" in sys.argv else main()
     finally:
         if not keep:
             drop_database()

@@ -8,10 +8,13 @@ class ProgressConfig(AppConfig):
     def ready(self) -> None:
         from players.signals import record_written
 
+        from . import bests_table
         from .achievement_store import on_record_written as record_achievements
         from .deltas import on_record_written
 
         # A new record expires its player's deltas (progress.deltas).
         record_written.connect(on_record_written, dispatch_uid="progress.deltas")
+        # And is folded into their records (progress.bests_table).
+        record_written.connect(bests_table.on_record_written, dispatch_uid="progress.bests")
         # A new record may reach achievements (progress.achievement_store).
         record_written.connect(record_achievements, dispatch_uid="progress.achievements")

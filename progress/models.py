@@ -94,6 +94,80 @@ class Delta(models.Model):
         return f"{self.window_id} {self.metric} +{self.gained}"
 
 
+# --- Records: each player's best gain per metric and period (progress.bests) -----
+
+
+class BestGain(models.Model):
+    """A player's record in one metric over one period: the largest gain between
+    two of their records at most the period apart (`progress.bests`). A row
+    exists only for a gain above 0. The API calls these "records"."""
+
+    player = models.ForeignKey(
+        Player, on_delete=models.CASCADE, related_name="best_gains", db_index=False
+    )
+    metric = models.CharField(max_length=64)
+    period = models.CharField(max_length=5, choices=[(name, name) for name in PERIODS])
+    value = models.BigIntegerField()
+    approximate = models.BooleanField(default=False)
+    # The two records the gain is measured between; deleting either deletes the row
+    # (`manage.py rebuild_records` computes it again from what is left).
+    start_record = models.ForeignKey(HiscoreRecord, on_delete=models.CASCADE, related_name="+")
+    end_record = models.ForeignKey(HiscoreRecord, on_delete=models.CASCADE, related_name="+")
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    # The player's key (it never changes): ties on a board go by it, in its index.
+    username_key = BytewiseCharField(max_length=12)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["player", "metric", "period"], name="bestgain_player_metric_period"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["period", "metric", "-value", "username_key"], name="bestgain_board_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} {self.metric} {self.period} +{self.value}"
+
+
+class BestBreak(models.Model):
+    """A record at which some values did not simply hold or grow since the record
+    before (a rollback; a row ranked, unranked, added or removed; a skill Overall
+    reveals): a best gain of the `metrics` they make up may start there, and not
+    only at a window's first record (`progress.bests`)."""
+
+    record = models.OneToOneField(
+        HiscoreRecord, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="+", db_index=False)
+    fetched_at = models.DateTimeField()
+    metrics = models.JSONField(default=list)  # metric slugs
+
+    class Meta:
+        indexes = [models.Index(fields=["player", "fetched_at"], name="bestbreak_player_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} @ {self.fetched_at:%Y-%m-%d %H:%M}"
+
+
+class BestCursor(models.Model):
+    """How far a player's records have been folded into their best gains: every
+    record fetched at or before `through_at` (null: none yet). Locked while the
+    bests move on, so two updates of one player take turns."""
+
+    player = models.OneToOneField(
+        Player, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    through_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.player_id} through {self.through_at}"
+
+
 class Achievement(models.Model):
     """A catalogue achievement (`progress.achievements`) a player reached, dated by
     the window between the record before (`achieved_after`: its `last_checked_at`)

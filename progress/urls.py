@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .achievement_views import PlayerAchievementsView
+from .bests_views import PlayerRecordsView, RecordsLeaderboardView
 from .efficiency_views import EfficiencyLeaderboardView, PlayerEfficiencyView
 from .views import BossProgressView, HistoryView, LeaderboardView, SkillProgressView
 
@@ -32,4 +33,10 @@ urlpatterns: list = [
         name="efficiency-leaderboard",
     ),
     path("leaderboards/<str:metric>", LeaderboardView.as_view(), name="leaderboard"),
+    path("players/<str:username>/records", PlayerRecordsView.as_view(), name="player-records"),
+    path(
+        "leaderboards/records/<str:metric>",
+        RecordsLeaderboardView.as_view(),
+        name="records-leaderboard",
+    ),
 ]

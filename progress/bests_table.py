@@ -1,0 +1,326 @@
+"""The table of records (`BestGain`), kept equal to the rules of `progress.bests`.
+
+Each player has a cursor (`BestCursor`): every record fetched at or before
+`through_at` is folded into their rows. Folding a record in compares it with the
+candidates `progress.bests` names (each period's first record in the window
+before it, and the breaks of the year before it, `BestBreak`) and keeps the
+better of each metric and period. The receiver of `players.signals.record_written`
+folds in every record past the cursor, normally the one just written; a signal
+lost with a killed process is made good by the player's next record, or by
+`manage.py rebuild_records` (docs/operations.md, "Records"). A record written
+before the cursor (history loaded after the fact) rebuilds the player's rows.
+
+Folding in is the same code for one new record and for a whole history: the
+rebuild resets the cursor and folds in everything, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
+
+from api.params import PERIODS
+from players.models import Player
+from players.records import HiscoreRecord
+
+from .bests import LONGEST, Best, Bests, bests_ending_at, broken_metrics, merge
+from .models import BestBreak, BestCursor, BestGain
+from .states import State, state_of
+
+_RECORD_FIELDS = (
+    "id",
+    "fetched_at",
+    "overall_experience",
+    "overall_level",
+    "skills_data",
+    "bosses_data",
+    "activities_data",
+)
+# Records read per query while folding in a long history (a growing chunk: one
+# new record costs a query of one or two rows).
+MAX_CHUNK = 256
+# States of the newest records kept while folding in, so that the day, week and
+# month windows' first records are decoded once, not once per window.
+KEPT_STATES = 3_000
+
+Row = tuple[int, datetime]  # a record's id and fetched_at
+
+
+def _load_states(ids: Iterable[int]) -> dict[int, State]:
+    records = HiscoreRecord.objects.filter(pk__in=list(ids)).only(*_RECORD_FIELDS)
+    return {record.pk: state_of(record) for record in records}
+
+
+class _Kept:
+    """The states of the newest records folded in, at most KEPT_STATES."""
+
+    def __init__(self) -> None:
+        self.states: OrderedDict[int, State] = OrderedDict()
+
+    def add(self, states: dict[int, State]) -> None:
+        self.states.update(states)
+        while len(self.states) > KEPT_STATES:
+            self.states.popitem(last=False)
+
+
+class _Records:
+    """A player's records fetched at or after `since` (or all), in order, read a
+    chunk at a time: `head` is the next one, `state()` its state (decoded a chunk
+    at a time, unless `kept` holds it; a stream with `keep` adds its states there)."""
+
+    def __init__(
+        self,
+        player_id: int,
+        since: datetime | None,
+        kept: _Kept,
+        *,
+        after: bool = False,
+        keep: bool = False,
+    ) -> None:
+        self.player_id, self.chunk, self.kept, self.keep = player_id, 2, kept, keep
+        self.bound = ("fetched_at__gt" if after else "fetched_at__gte", since)
+        self.rows: deque[Row] = deque()
+        self.states: dict[int, State] = {}
+        self.exhausted = False
+
+    def _fill(self) -> None:
+        lookup, since = self.bound
+        records = HiscoreRecord.objects.filter(player_id=self.player_id).order_by("fetched_at")
+        if since is not None:
+            records = records.filter(**{lookup: since})
+        batch = list(records.values_list("pk", "fetched_at")[: self.chunk])
+        self.exhausted = len(batch) < self.chunk
+        self.chunk = min(self.chunk * 2, MAX_CHUNK)
+        if batch:
+            self.rows.extend(batch)
+            self.bound = ("fetched_at__gt", batch[-1][1])
+
+    @property
+    def head(self) -> Row | None:
+        if not self.rows and not self.exhausted:
+            self._fill()
+        return self.rows[0] if self.rows else None
+
+    def state(self) -> State:
+        """The head's state."""
+        record_id = self.rows[0][0]
+        state = self.states.get(record_id) or self.kept.states.get(record_id)
+        if state is None:
+            missing = [pk for pk, _ in self.rows if pk not in self.kept.states]
+            loaded = _load_states(missing)
+            if self.keep:
+                self.kept.add(loaded)
+            else:
+                self.states.update(loaded)
+            state = loaded[record_id]
+        return state
+
+    def pop(self) -> None:
+        record_id, _ = self.rows.popleft()
+        self.states.pop(record_id, None)
+
+    def skip_before(self, moment: datetime) -> Row | None:
+        """Drop the records before `moment`; the first at or after it, if any."""
+        while (row := self.head) is not None and row[1] < moment:
+            self.pop()
+        return row
+
+
+def on_record_written(sender: Any, records: Iterable[HiscoreRecord], **kwargs: Any) -> None:
+    """The receiver of `players.signals.record_written` (connected in progress.apps)."""
+    earliest: dict[int, datetime] = {}
+    for record in records:
+        moment = earliest.get(record.player_id)
+        earliest[record.player_id] = min(moment, record.fetched_at) if moment else record.fetched_at
+    for player_id in sorted(earliest):
+        advance(player_id, written_since=earliest[player_id])
+
+
+def advance(player_id: int, *, written_since: datetime | None = None, reset: bool = False) -> int:
+    """Fold the player's records past their cursor into their rows, in one
+    transaction with the cursor locked. From scratch when `reset`, or when a record
+    was written at `written_since`, at or before the cursor. Returns how many
+    records were folded in."""
+    with transaction.atomic():
+        key = Player.objects.filter(pk=player_id).values_list("username_key", flat=True).first()
+        if key is None:
+            return 0
+        cursor = BestCursor.objects.select_for_update().filter(pk=player_id).first()
+        if cursor is None:
+            BestCursor.objects.bulk_create([BestCursor(player_id=player_id)], ignore_conflicts=True)
+            cursor = BestCursor.objects.select_for_update().get(pk=player_id)
+        through = cursor.through_at
+        if reset or (
+            written_since is not None and through is not None and written_since <= through
+        ):
+            BestGain.objects.filter(player_id=player_id).delete()
+            BestBreak.objects.filter(player_id=player_id).delete()
+            through = None
+        folded = _fold(player_id, key, through)
+        through_at = folded[1] if folded else through
+        BestCursor.objects.filter(pk=player_id).update(through_at=through_at)
+        return folded[0] if folded else 0
+
+
+def _fold(player_id: int, key: str, through: datetime | None) -> tuple[int, datetime] | None:
+    """Fold in the records after `through`; (how many, the last one's moment), or
+    None when there were none."""
+    kept = _Kept()
+    new = _Records(player_id, through, kept, after=True, keep=True)
+    if new.head is None:
+        return None
+    first_at = new.head[1]
+    ids: dict[datetime, int] = {}
+    starts = {
+        period: _Records(player_id, first_at - length, kept) for period, length in PERIODS.items()
+    }
+    previous = _prime(player_id, through, new, starts, ids)
+    breaks = deque(_breaks(player_id, first_at - LONGEST, first_at, ids))
+    stored = _stored(player_id)
+    changed: set[tuple[str, str]] = set()
+    new_breaks: list[BestBreak] = []
+    count, last_at = 0, first_at
+    while (head := new.head) is not None:
+        record_id, state = head[0], new.state()
+        new.pop()
+        ids[state.at] = record_id
+        firsts = {}
+        for period, length in PERIODS.items():
+            stream = starts[period]
+            row = stream.skip_before(state.at - length)
+            if row is not None and row[1] < state.at:
+                ids[row[1]] = row[0]
+                firsts[period] = stream.state()
+        while breaks and breaks[0][0].at < state.at - LONGEST:
+            breaks.popleft()
+        changed |= merge(stored, bests_ending_at(state, firsts, breaks))
+        if broken := broken_metrics(previous, state):
+            breaks.append((state, broken))
+            new_breaks.append(
+                BestBreak(
+                    record_id=record_id,
+                    player_id=player_id,
+                    fetched_at=state.at,
+                    metrics=sorted(broken),
+                )
+            )
+        previous, last_at, count = state, state.at, count + 1
+    _write(player_id, key, {metric: stored[metric] for metric in changed}, ids)
+    BestBreak.objects.bulk_create(new_breaks, ignore_conflicts=True)
+    return count, last_at
+
+
+def _prime(
+    player_id: int,
+    through: datetime | None,
+    new: _Records,
+    starts: dict[str, _Records],
+    ids: dict[datetime, int],
+) -> State | None:
+    """Find each window's first record, and the record at `through`, with one probe
+    each on the (player, fetched_at) index in one query, and read their states and
+    the first new records' in another. Returns the state at `through`."""
+    first_at = new.head[1]
+    records = HiscoreRecord.objects.filter(player=OuterRef("pk"))
+    probes = {}
+    for period, length in PERIODS.items():
+        after = records.filter(fetched_at__gte=first_at - length).order_by("fetched_at")
+        probes[f"{period}_id"] = Subquery(after.values("pk")[:1])
+        probes[f"{period}_at"] = Subquery(after.values("fetched_at")[:1])
+    if through is not None:
+        before = records.filter(fetched_at__lte=through).order_by("-fetched_at")
+        probes["previous"] = Subquery(before.values("pk")[:1])
+    row = Player.objects.filter(pk=player_id).values(**probes).get()
+    for period, stream in starts.items():
+        stream.rows.append((row[f"{period}_id"], row[f"{period}_at"]))
+        stream.bound = ("fetched_at__gt", row[f"{period}_at"])
+    previous_id = row.get("previous")
+    wanted = {pk for pk, _ in new.rows} | {row[f"{period}_id"] for period in PERIODS}
+    states = _load_states(wanted | ({previous_id} if previous_id else set()))
+    new.kept.add({pk: states[pk] for pk, _ in new.rows})
+    for stream in starts.values():
+        stream.states.update({pk: states[pk] for pk, _ in stream.rows})
+    if previous_id is None:
+        return None
+    ids[states[previous_id].at] = previous_id
+    return states[previous_id]
+
+
+def _breaks(
+    player_id: int, since: datetime, before: datetime, ids: dict[datetime, int]
+) -> list[tuple[State, set[str]]]:
+    """The player's breaks fetched from `since` to before `before`, in order: each
+    record's state and the metrics it breaks."""
+    marked = dict(
+        BestBreak.objects.filter(
+            player_id=player_id, fetched_at__gte=since, fetched_at__lt=before
+        ).values_list("record_id", "metrics")
+    )
+    records = HiscoreRecord.objects.filter(pk__in=list(marked)).order_by("fetched_at")
+    out = []
+    for record in records.only(*_RECORD_FIELDS):
+        ids[record.fetched_at] = record.pk
+        out.append((state_of(record), set(marked[record.pk])))
+    return out
+
+
+def _stored(player_id: int) -> Bests:
+    rows = BestGain.objects.filter(player_id=player_id).values_list(
+        "metric", "period", "value", "approximate", "start_at", "end_at"
+    )
+    return {(metric, period): Best(*rest) for metric, period, *rest in rows}
+
+
+def _write(player_id: int, key: str, bests: Bests, ids: dict[datetime, int]) -> None:
+    if not bests:
+        return
+    BestGain.objects.bulk_create(
+        [
+            BestGain(
+                player_id=player_id,
+                metric=metric,
+                period=period,
+                value=best.value,
+                approximate=best.approximate,
+                start_record_id=ids[best.start_at],
+                end_record_id=ids[best.end_at],
+                start_at=best.start_at,
+                end_at=best.end_at,
+                username_key=key,
+            )
+            for (metric, period), best in bests.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["player", "metric", "period"],
+        update_fields=[
+            "value",
+            "approximate",
+            "start_record",
+            "end_record",
+            "start_at",
+            "end_at",
+        ],
+    )
+
+
+def _lagging():
+    current = BestCursor.objects.filter(
+        player__latest_record__fetched_at__lte=F("through_at")
+    ).values("player_id")
+    return Player.objects.filter(latest_record__isnull=False).exclude(pk__in=current)
+
+
+def lagging_players() -> list[int]:
+    """Players with a record not folded in yet: no cursor, or one behind their
+    latest record (what a lost `record_written` leaves, or the upgrade that added
+    the table)."""
+    return list(_lagging().order_by("pk").values_list("pk", flat=True))
+
+
+def is_lagging(player_id: int) -> bool:
+    return _lagging().filter(pk=player_id).exists()

@@ -1,0 +1,137 @@
+"""The records endpoints (docs/api.md, "Records"): a player's records, and the
+best records of one metric among tracked players."""
+
+from __future__ import annotations
+
+from django.db.models import F
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.params import PERIODS, PeriodField, QueryParams
+from players.selectors import player_by_name
+
+from .bests import METRICS
+from .bests_table import advance, is_lagging
+from .errors import known_metric
+from .models import BestGain
+
+_ROW_FIELDS = ("metric", "period", "value", "start_at", "end_at", "approximate")
+
+
+class RecordSerializer(serializers.Serializer):
+    metric = serializers.CharField(help_text="`overall` or a skill, boss or activity slug.")
+    period = serializers.ChoiceField(choices=list(PERIODS), help_text="The window's length.")
+    value = serializers.IntegerField(help_text="The gain: experience, kills or score (above 0).")
+    start_record_at = serializers.DateTimeField(help_text="The record it is measured from.")
+    end_record_at = serializers.DateTimeField(help_text="The record it is measured to.")
+    approximate = serializers.BooleanField(
+        help_text="A lower bound: the metric was unranked (or not listed) at the start."
+    )
+
+
+class RecordsLeaderboardEntrySerializer(RecordSerializer):
+    rank = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class RecordsParams(QueryParams):
+    metric = serializers.CharField(required=False, help_text="Only this metric's records.")
+    period = PeriodField(required=False, help_text="Only this period's records.")
+
+
+class RecordsBoardParams(QueryParams):
+    period = PeriodField(
+        default=PERIODS["week"], help_text="day, week, month or year; default week."
+    )
+
+
+def _period_name(length) -> str:
+    return next(name for name, span in PERIODS.items() if span == length)
+
+
+def _record(row: dict) -> dict:
+    return {
+        "metric": row["metric"],
+        "period": row["period"],
+        "value": row["value"],
+        "start_record_at": row["start_at"],
+        "end_record_at": row["end_at"],
+        "approximate": row["approximate"],
+    }
+
+
+_METRIC_ORDER = {slug: index for index, slug in enumerate(METRICS)}
+_PERIOD_ORDER = {name: index for index, name in enumerate(PERIODS)}
+_404 = OpenApiResponse(description="player_not_found or unknown_metric.")
+_422 = OpenApiResponse(description="A query parameter is not valid (details name it).")
+
+
+class PlayerRecordsView(APIView):
+    @extend_schema(
+        tags=["records"],
+        operation_id="player_records",
+        parameters=[RecordsParams],
+        description="The player's largest gain in any window of each period's length, per "
+        "metric (only gains above 0), in metric then period order.",
+        responses={200: RecordSerializer(many=True), 404: _404, 422: _422},
+    )
+    def get(self, request: Request, username: str) -> Response:
+        player = player_by_name(username)
+        params = RecordsParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows = BestGain.objects.filter(player=player)
+        if "metric" in params.validated_data:
+            metric = known_metric(params.validated_data["metric"], METRICS, kind="metric")
+            rows = rows.filter(metric=metric)
+        if "period" in params.validated_data:
+            rows = rows.filter(period=_period_name(params.validated_data["period"]))
+        if is_lagging(player.pk):
+            # A record not folded in yet (its signal was lost): folded in now.
+            advance(player.pk)
+        ordered = sorted(
+            rows.values(*_ROW_FIELDS),
+            key=lambda r: (
+                _METRIC_ORDER.get(r["metric"], len(METRICS)),
+                _PERIOD_ORDER[r["period"]],
+            ),
+        )
+        return Response([_record(row) for row in ordered])
+
+
+class RecordsLeaderboardView(generics.GenericAPIView):
+    serializer_class = RecordsLeaderboardEntrySerializer
+    queryset = BestGain.objects.none()  # for the schema; `get` reads the rows itself
+
+    @extend_schema(
+        tags=["leaderboards"],
+        operation_id="records_leaderboard",
+        parameters=[
+            OpenApiParameter("metric", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(METRICS)),
+            RecordsBoardParams,
+        ],
+        description="The largest records of `metric` over `period` among tracked players, "
+        "largest first (ties by name), a page at a time.",
+        responses={200: RecordsLeaderboardEntrySerializer(many=True), 404: _404, 422: _422},
+    )
+    def get(self, request: Request, metric: str) -> Response:
+        metric = known_metric(metric, METRICS, kind="metric")
+        params = RecordsBoardParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        period = _period_name(params.validated_data["period"])
+        rows = (
+            BestGain.objects.filter(period=period, metric=metric)
+            .order_by("-value", "username_key")
+            .values(*_ROW_FIELDS, username=F("player__username"))
+        )
+        page = self.paginate_queryset(rows)
+        first = self.paginator.offset + 1
+        return self.get_paginated_response(
+            [
+                {"rank": rank, "username": row["username"], **_record(row)}
+                for rank, row in enumerate(page, start=first)
+            ]
+        )
