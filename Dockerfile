@@ -13,6 +13,7 @@ COPY osrsdiff ./osrsdiff
 COPY hiscores ./hiscores
 COPY players ./players
 COPY progress ./progress
+COPY groups ./groups
 COPY api ./api
 COPY manage.py gunicorn.conf.py ./
 RUN pip install . \

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "hiscores",
     "players",
     "progress",
+    "groups",
 ]
 
 MIDDLEWARE = [
@@ -277,11 +278,15 @@ SPECTACULAR_SETTINGS = {
         "osrsdiff.authentication.CachedUserJWTAuthentication",
         "osrsdiff.keys.ApiKeyAuthentication",
     ],
-    # One schema name per choice set that several fields share.
+    # One schema name per choice set that several fields share, and one of its
+    # own for each field named `status` (their choices differ).
     "ENUM_NAME_OVERRIDES": {
         "GameModeEnum": "hiscores.modes.GameMode",
         "FlagKindEnum": "players.models.FlagKind",
         "GameModeKindEnum": "players.models.GameModeKind",
+        "PlayerStatusEnum": "players.models.PlayerStatus",
+        "MemberStatusEnum": "groups.models.MemberStatus",
+        "CompetitionStatusEnum": ["upcoming", "ongoing", "finished"],
     },
 }
 
@@ -360,6 +365,10 @@ FETCH_MAX_INTERVAL_DAYS = env.float("FETCH_MAX_INTERVAL_DAYS", default=7.0)
 # Players one user may add in 24 hours (staff are not held to it), and add
 # requests and manual fetches per user: each spends the shared hiscores budget.
 PLAYER_ADD_DAILY_QUOTA = env.int("PLAYER_ADD_DAILY_QUOTA", default=50)
+# Groups (docs/api.md, "Groups"): members per group, and pending names the
+# collector checks per scheduler tick, within what the fetch budget leaves.
+GROUP_MAX_MEMBERS = env.int("GROUP_MAX_MEMBERS", default=5000)
+GROUP_PENDING_CHECKS_PER_TICK = env.int("GROUP_PENDING_CHECKS_PER_TICK", default=5)
 PLAYER_ADD_THROTTLE_RATE = env("PLAYER_ADD_THROTTLE_RATE", default="5/min")
 PLAYER_FETCH_THROTTLE_RATE = env("PLAYER_FETCH_THROTTLE_RATE", default="30/hour")
 # Name-change requests per user: each may ask the hiscores for the new name.

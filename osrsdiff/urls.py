@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/", include("hiscores.urls")),
     path("api/", include("players.urls")),
     path("api/", include("progress.urls")),
+    path("api/", include("groups.urls")),
 ]
 
 handler404 = "api.handlers.not_found_view"

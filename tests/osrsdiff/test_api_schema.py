@@ -25,6 +25,23 @@ CONTRACT: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/players/{username}/history"): {"200", "404", "422"},
     ("GET", "/api/players/{username}/history/skills/{skill}"): {"200", "404", "422"},
     ("GET", "/api/players/{username}/history/bosses/{boss}"): {"200", "404", "422"},
+    # docs/api.md: "Groups", "Competitions".
+    ("POST", "/api/groups"): {"201", "422"},
+    ("GET", "/api/groups"): {"200", "422"},
+    ("GET", "/api/groups/{slug}"): {"200", "404"},
+    ("PATCH", "/api/groups/{slug}"): {"200", "403", "404", "422"},
+    ("DELETE", "/api/groups/{slug}"): {"204", "403", "404"},
+    ("POST", "/api/groups/{slug}/members"): {"200", "403", "404", "422"},
+    ("DELETE", "/api/groups/{slug}/members/{username}"): {"204", "403", "404"},
+    ("GET", "/api/groups/{slug}/gains"): {"200", "404", "422", "503"},
+    ("GET", "/api/groups/{slug}/hiscores"): {"200", "404", "422"},
+    ("GET", "/api/groups/{slug}/records"): {"200", "404", "422"},
+    ("GET", "/api/groups/{slug}/statistics"): {"200", "404"},
+    ("POST", "/api/competitions"): {"201", "404", "422"},
+    ("GET", "/api/competitions"): {"200", "422"},
+    ("GET", "/api/competitions/{id}"): {"200", "404"},
+    ("PATCH", "/api/competitions/{id}"): {"200", "403", "404", "409", "422"},
+    ("DELETE", "/api/competitions/{id}"): {"204", "403", "404"},
 }
 
 

@@ -88,7 +88,7 @@ def test_dockerfile_installs_the_project_and_serves_with_gunicorn():
     assert "pip install ." in dockerfile
     assert "collectstatic" in dockerfile
     assert re.search(r'^CMD \["gunicorn", "osrsdiff.wsgi"', dockerfile, re.M)
-    for app in ("osrsdiff", "hiscores", "players", "progress", "api"):
+    for app in ("osrsdiff", "hiscores", "players", "progress", "groups", "api"):
         assert f"COPY {app} ./{app}" in dockerfile
 
 

@@ -1,5 +1,5 @@
 """Imports run one way (docs/architecture.md, "Apps and imports"):
-`osrsdiff -> progress -> players -> hiscores`, with the `api/` toolkit below the
+`osrsdiff -> groups -> progress -> players -> hiscores`, with the `api/` toolkit below the
 apps. Read from the source with `ast`, so an import inside a function or under
 `TYPE_CHECKING` counts as much as one at the top of a module. Migrations are
 read too, and what ties apps together without an import statement counts as
@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Which other first-party packages each package may import.
 MAY_IMPORT: dict[str, set[str]] = {
-    "osrsdiff": {"progress", "players", "hiscores", "api"},
+    "osrsdiff": {"groups", "progress", "players", "hiscores", "api"},
+    "groups": {"progress", "players", "hiscores", "api"},
     "progress": {"players", "hiscores", "api"},
     "players": {"hiscores", "api"},
     "hiscores": set(),

@@ -13,6 +13,8 @@ DAILY_TASKS = (
     "osrsdiff.tasks.prune_expired_tokens",
     "osrsdiff.tasks.prune_expired_sessions",
 )
+# Besides the scheduler's own, these run every scheduler tick (docs/operations.md, "Groups").
+TICK_TASKS = ("groups.tasks.check_pending", "groups.tasks.announce_competitions")
 
 
 def seed() -> str:
@@ -36,6 +38,15 @@ def test_the_leaderboard_deltas_are_refreshed_within_their_tick():
     entry = PeriodicTask.objects.get(task="progress.tasks.refresh_deltas")
     assert (entry.interval.every, entry.interval.period) == (30, "seconds")
     assert entry.expire_seconds == 30
+
+
+@pytest.mark.parametrize("task", TICK_TASKS)
+def test_group_upkeep_runs_every_tick_and_expires_within_it(settings, task):
+    settings.SCHEDULER_TICK_SECONDS = 5
+    seed()
+    entry = PeriodicTask.objects.get(task=task)
+    assert (entry.interval.every, entry.interval.period) == (5, "seconds")
+    assert entry.expire_seconds == 5
 
 
 @pytest.mark.parametrize("task", DAILY_TASKS)
@@ -68,4 +79,4 @@ def test_seeding_again_changes_nothing_and_keeps_admin_edits():
     tick.refresh_from_db()
     assert (tick.enabled, tick.expire_seconds) == (False, 3)
     assert PeriodicTask.objects.filter(task="players.tasks.schedule_due_fetches").count() == 1
-    assert PeriodicTask.objects.count() == 2 + len(DAILY_TASKS)
+    assert PeriodicTask.objects.count() == 2 + len(DAILY_TASKS) + len(TICK_TASKS)

@@ -29,6 +29,7 @@ PATH_VALUES = {
     "boss": "zulrah",
     "metric": "overall",
     "id": "1",
+    "slug": "clan",
 }
 
 

@@ -10,6 +10,8 @@ PRUNE_TOKENS_TASK = "osrsdiff.tasks.prune_expired_tokens"
 PRUNE_SESSIONS_TASK = "osrsdiff.tasks.prune_expired_sessions"
 DELTAS_TASK = "progress.tasks.refresh_deltas"
 DELTAS_SECONDS = 30
+PENDING_MEMBERS_TASK = "groups.tasks.check_pending"
+COMPETITIONS_TASK = "groups.tasks.announce_competitions"
 
 
 class Command(BaseCommand):
@@ -38,6 +40,18 @@ class Command(BaseCommand):
                 "Refresh leaderboard deltas",
                 DELTAS_TASK,
                 {"interval": deltas, "expire_seconds": DELTAS_SECONDS},
+            ),
+            # After the scheduler's own tick has claimed its fetches: pending
+            # names get what the budget leaves (groups.services).
+            (
+                "Check pending group members",
+                PENDING_MEMBERS_TASK,
+                {"interval": tick, "expire_seconds": tick.every},
+            ),
+            (
+                "Announce competition starts and finishes",
+                COMPETITIONS_TASK,
+                {"interval": tick, "expire_seconds": tick.every},
             ),
             ("Prune old fetch attempts", PRUNE_ATTEMPTS_TASK, daily),
             ("Prune expired tokens", PRUNE_TOKENS_TASK, daily),
