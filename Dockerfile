@@ -15,6 +15,7 @@ COPY players ./players
 COPY progress ./progress
 COPY groups ./groups
 COPY api ./api
+COPY webhooks ./webhooks
 COPY manage.py gunicorn.conf.py ./
 RUN pip install . \
     && python manage.py collectstatic --noinput --verbosity 0 \

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "players",
     "progress",
     "groups",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +321,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=90)
 CELERY_TASK_ROUTES = {
     "players.tasks.fetch_player": {"queue": "fetch"},
     "players.tasks.fetch_players": {"queue": "fetch"},
+    # Deliveries wait on other people's servers: never in the way of a fetch.
+    "webhooks.tasks.*": {"queue": "webhooks"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # django-celery-beat's, touching a heartbeat file for the healthcheck (osrsdiff.beat).
@@ -378,6 +381,20 @@ NAME_CHANGE_THROTTLE_RATE = env("NAME_CHANGE_THROTTLE_RATE", default="10/hour")
 PLAYER_ADD_DEADLINE_SECONDS = env.float("PLAYER_ADD_DEADLINE_SECONDS", default=10.0)
 # The most rows one page of a list may ask for (`?limit=`).
 PAGE_MAX_LIMIT = env.int("PAGE_MAX_LIMIT", default=200)
+
+# --- Webhooks (docs/api.md, "Webhooks") ------------------------------------------
+# Lets webhooks point at loopback and private addresses: development and tests only
+# (the server-side request forgery guard, webhooks.addresses).
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+# Connect, write and read, each: a receiver that hangs costs a delivery task this long.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+# Seconds before each retry of a failed delivery (jittered); one attempt more than listed.
+WEBHOOKS_RETRY_DELAYS = env.list(
+    "WEBHOOKS_RETRY_DELAYS", cast=int, default=[30, 120, 600, 3600, 14400]
+)
+# Failed attempts in a row (retries included) that disable a webhook, with the reason.
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=10)
+WEBHOOKS_PER_OWNER = env.int("WEBHOOKS_PER_OWNER", default=20)
 
 # --- Operations -----------------------------------------------------------------
 METRICS_TOKEN = env("METRICS_TOKEN", default="")

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/", include("players.urls")),
     path("api/", include("progress.urls")),
     path("api/", include("groups.urls")),
+    path("api/", include("webhooks.urls")),
 ]
 
 handler404 = "api.handlers.not_found_view"

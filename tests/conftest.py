@@ -52,7 +52,7 @@ def _fresh_hiscores_state():
     # inherits another's.
     get_breaker().reset()
     get_rate_limiter().reset()
-    for queue in ("fetch", "celery"):
+    for queue in ("fetch", "celery", "webhooks"):
         drain(queue)
 
 

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Which other first-party packages each package may import.
 MAY_IMPORT: dict[str, set[str]] = {
-    "osrsdiff": {"groups", "progress", "players", "hiscores", "api"},
+    "osrsdiff": {"webhooks", "groups", "progress", "players", "hiscores", "api"},
+    "webhooks": {"groups", "progress", "players", "hiscores", "api"},
     "groups": {"progress", "players", "hiscores", "api"},
     "progress": {"players", "hiscores", "api"},
     "players": {"hiscores", "api"},

@@ -27,9 +27,11 @@ BEFORE_THE_MOVE = [("hiscores", "0003_values_digest"), ("players", "0001_initial
 HISTORIC_MIGRATIONS = {
     "hiscores": "tests.players.before_the_move.hiscores.migrations",
     "players": "tests.players.before_the_move.players.migrations",
-    # progress's and groups' tables came later, on top of players' newest migrations.
+    # progress's tables came later, on top of players' newest migrations, and
+    # groups' and webhooks' on top of those.
     "progress": None,
     "groups": None,
+    "webhooks": None,
 }
 SQUASHED = ("players", "0001_squashed_records_from_hiscores")
 TABLES = ("hiscores_hiscorerecord", "players_player", "players_fetchattempt")

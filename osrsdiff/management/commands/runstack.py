@@ -22,6 +22,8 @@ DEMO_SETTINGS = {
     "OSRS_MAX_REQUESTS_PER_SECOND": "2",
     "FETCH_INTERVAL_MIN_MINUTES": "1",
     "FETCH_COOLDOWN_SECONDS": "10",
+    # The demo runs on one machine: a webhook receiver there is on loopback.
+    "WEBHOOKS_ALLOW_PRIVATE": "true",
 }
 
 
@@ -48,6 +50,10 @@ class Command(BaseCommand):
             "web": [python, "-m", "gunicorn", "osrsdiff.wsgi", "--bind", f"0.0.0.0:{port}"],
             "worker": [*celery, "worker", "--queues", "fetch,celery", "--loglevel", "INFO",
                        "--concurrency", env.get("WORKER_CONCURRENCY", "2")],
+            # Webhook deliveries wait on other people's servers: a worker of their
+            # own, so a receiver that hangs never holds a fetch (docs/api.md, "Webhooks").
+            "webhooks": [*celery, "worker", "--queues", "webhooks", "--hostname", "webhooks@%h",
+                         "--loglevel", "INFO", "--concurrency", "2"],
             # The scheduler is the setting's, CELERY_BEAT_SCHEDULER (osrsdiff.beat).
             "beat": [*celery, "beat", "--loglevel", "INFO",
                      "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
