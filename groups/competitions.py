@@ -156,7 +156,7 @@ def _deadline_source(competition: Competition) -> str:
     return f"competition:{competition.pk}"
 
 
-def _sync_deadlines(competition: Competition) -> None:
+def sync_deadlines(competition: Competition) -> None:
     """Ask the scheduler to fetch every participant within minutes before each
     boundary (`players.deadlines`): the records the standings compare are then
     the latest at or before each boundary, minutes old at most."""
@@ -194,7 +194,7 @@ def competition_create(
             created_by=created_by,
         )
         _write_lineup(competition, lineup)
-        _sync_deadlines(competition)
+        sync_deadlines(competition)
     return competition
 
 
@@ -238,7 +238,7 @@ def competition_update(
         if lineup is not None:
             _write_lineup(competition, lineup)
         if lineup is not None or starts_at is not None or ends_at is not None:
-            _sync_deadlines(competition)
+            sync_deadlines(competition)
     return competition
 
 

@@ -23,11 +23,12 @@ from hiscores import catalogue
 from hiscores.usernames import normalise
 from players.models import Player
 from players.records import HiscoreRecord
+from progress.achievements import by_key
 from progress.deltas import refresh
 from progress.errors import LeaderboardsBuilding
 from progress.gains import gain_of
 from progress.leaderboards import READ_REFRESH_LIMIT
-from progress.models import BestGain, Delta, DeltaWindow
+from progress.models import Achievement, BestGain, Delta, DeltaWindow
 
 from .competitions import boundary_states, sections_for, value_of
 from .models import Group, Membership, MemberStatus
@@ -183,6 +184,42 @@ def records(*, group: Group, metric: str, period: str) -> Ranked:
                 "approximate": row["approximate"],
             }
             for rank, row in enumerate(rows[offset : offset + limit], start=offset + 1)
+        ]
+
+    return Ranked(rows.count(), page)
+
+
+def achievements(*, group: Group) -> Ranked:
+    """The tracked members' dated achievements, most recent first (by the record
+    that showed each, then name): those of unknown date (the first record already
+    showed them) are not news and are not listed."""
+    rows = (
+        Achievement.objects.filter(player_id__in=_members(group), achieved_at__isnull=False)
+        .order_by("-achieved_before", "player__username_key", "key")
+        .values(
+            "key",
+            "metric",
+            "threshold",
+            "achieved_at",
+            "achieved_after",
+            "achieved_before",
+            username=F("player__username"),
+        )
+    )
+
+    def page(offset: int, limit: int) -> list[dict]:
+        catalogue_entries = by_key()
+        return [
+            {
+                "username": row["username"],
+                "name": entry.name if (entry := catalogue_entries.get(row["key"])) else row["key"],
+                "metric": row["metric"],
+                "threshold": row["threshold"],
+                "achieved_at": row["achieved_at"],
+                "achieved_after": row["achieved_after"],
+                "achieved_before": row["achieved_before"],
+            }
+            for row in rows[offset : offset + limit]
         ]
 
     return Ranked(rows.count(), page)

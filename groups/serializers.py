@@ -158,6 +158,16 @@ class GroupRecordSerializer(serializers.Serializer):
     approximate = serializers.BooleanField()
 
 
+class GroupAchievementSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+    metric = serializers.CharField()
+    threshold = serializers.IntegerField()
+    achieved_at = serializers.DateTimeField()
+    achieved_after = serializers.DateTimeField()
+    achieved_before = serializers.DateTimeField()
+
+
 class StatisticsSerializer(serializers.Serializer):
     members = serializers.IntegerField()
     tracked = serializers.IntegerField()

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     CompetitionDetailView,
     CompetitionListView,
+    GroupAchievementsView,
     GroupDetailView,
     GroupGainsView,
     GroupHiscoresView,
@@ -25,6 +26,11 @@ urlpatterns: list = [
     path("groups/<slug:slug>/gains", GroupGainsView.as_view(), name="group-gains"),
     path("groups/<slug:slug>/hiscores", GroupHiscoresView.as_view(), name="group-hiscores"),
     path("groups/<slug:slug>/records", GroupRecordsView.as_view(), name="group-records"),
+    path(
+        "groups/<slug:slug>/achievements",
+        GroupAchievementsView.as_view(),
+        name="group-achievements",
+    ),
     path("groups/<slug:slug>/statistics", GroupStatisticsView.as_view(), name="group-statistics"),
     path("competitions", CompetitionListView.as_view(), name="competition-list"),
     path("competitions/<int:id>", CompetitionDetailView.as_view(), name="competition-detail"),

@@ -34,6 +34,7 @@ from .serializers import (
     CompetitionSerializer,
     CompetitionUpdateSerializer,
     GainRowSerializer,
+    GroupAchievementSerializer,
     GroupCreatedSerializer,
     GroupCreateSerializer,
     GroupDetailSerializer,
@@ -362,6 +363,20 @@ class GroupRecordsView(CsvViewMixin, APIView):
         period = next(n for n, s in PERIODS.items() if s == params.validated_data["period"])
         rows = reads.records(group=group, metric=params.validated_data["metric"], period=period)
         return _paginated(self, request, rows)
+
+
+class GroupAchievementsView(CsvViewMixin, APIView):
+    csv_columns = tuple(GroupAchievementSerializer().fields)
+    pagination_class = BoundedLimitOffsetPagination
+
+    @extend_schema(
+        tags=["groups"],
+        operation_id="group_achievements",
+        description="The tracked members' dated achievements, most recent first.",
+        responses={200: GroupAchievementSerializer(many=True), 404: _404_GROUP, 422: _422},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        return _paginated(self, request, reads.achievements(group=_group(slug)))
 
 
 class GroupStatisticsView(CsvViewMixin, APIView):

@@ -59,7 +59,7 @@ from .models import (
 )
 from .recording import fetch_record_success
 from .records import HiscoreRecord, record_fields
-from .signals import name_change_approved
+from .signals import name_change_approved, players_merging, record_written
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -401,11 +401,23 @@ def _merge(player: Player, other: Player) -> dict[str, Any]:
             "or archive that player first.",
             details={"other_player": other.username, "records_before_switch": earlier},
         )
+    joining = list(HiscoreRecord.objects.filter(player=other).order_by("fetched_at"))
     moved = HiscoreRecord.objects.filter(player=other).update(player=player)
     FetchAttempt.objects.filter(player=other).update(player=player)
     GameModeChange.objects.filter(player=other).update(player=player)
+    players_merging.send(sender=Player, kept=player, removed=other)
     other_name = other.username
     other.delete()
+    # The records that joined are new to the kept player's history: what is kept
+    # from it (gains tables, records, achievements) folds them in as it would
+    # freshly written ones.
+    for record in joining:
+        record.player_id = player.pk
+    counted = [record for record in joining if not record.flagged]
+    if counted:
+        transaction.on_commit(
+            partial(record_written.send, sender=HiscoreRecord, records=counted), robust=True
+        )
     return {"other_player": other_name, "records_moved": moved, "switch": switch.isoformat()}
 
 

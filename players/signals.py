@@ -16,3 +16,9 @@ player_flagged = Signal()
 # `player` and `change`: the recorded game-mode change; `change.kind` names it
 # (a hardcore ironman's death is "hardcore_death").
 game_mode_changed = Signal()
+
+# Sent inside a name change's merge (players.renames), under its locks and
+# before `removed` is deleted, with `kept` and `removed`: the apps above move
+# what points at `removed` to `kept` in the same transaction, or it is lost
+# with the row.
+players_merging = Signal()

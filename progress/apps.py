@@ -6,11 +6,12 @@ class ProgressConfig(AppConfig):
     verbose_name = "Progress"
 
     def ready(self) -> None:
-        from players.signals import record_written
+        from players.signals import name_change_approved, record_written
 
         from . import bests_table
         from .achievement_store import on_record_written as record_achievements
         from .deltas import on_record_written
+        from .renames import on_name_change_approved
 
         # A new record expires its player's deltas (progress.deltas).
         record_written.connect(on_record_written, dispatch_uid="progress.deltas")
@@ -18,3 +19,5 @@ class ProgressConfig(AppConfig):
         record_written.connect(bests_table.on_record_written, dispatch_uid="progress.bests")
         # A new record may reach achievements (progress.achievement_store).
         record_written.connect(record_achievements, dispatch_uid="progress.achievements")
+        # A rename changes the key the boards order by (progress.renames).
+        name_change_approved.connect(on_name_change_approved, dispatch_uid="progress.renames")

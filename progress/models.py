@@ -77,7 +77,7 @@ class Delta(models.Model):
     period = models.CharField(max_length=5, choices=[(name, name) for name in PERIODS])
     metric = models.CharField(max_length=64)
     gained = models.BigIntegerField()
-    # The player's key (it never changes): ties go by it, in the board's index.
+    # The player's key, for ties, in the board's index (a rename rewrites it: progress.renames).
     username_key = BytewiseCharField(max_length=12)
     start = models.BigIntegerField(null=True)
     end = models.BigIntegerField(null=True)
@@ -115,7 +115,7 @@ class BestGain(models.Model):
     end_record = models.ForeignKey(HiscoreRecord, on_delete=models.CASCADE, related_name="+")
     start_at = models.DateTimeField()
     end_at = models.DateTimeField()
-    # The player's key (it never changes): ties on a board go by it, in its index.
+    # The player's key, for ties on a board, in its index (a rename rewrites it).
     username_key = BytewiseCharField(max_length=12)
 
     class Meta:

@@ -9,6 +9,8 @@ import pytest
 
 from groups.models import Group, Membership, MemberStatus
 from groups.signals import member_joined
+from players.models import Player
+from progress import achievement_store
 from tests.conftest import bearer_client
 from tests.factories import PlayerFactory, UserFactory
 from tests.progress.builders import NOW, add_record, skill_entries
@@ -261,3 +263,30 @@ def test_records_list_the_members_largest_gains_in_a_window(clock, api):
         (2, "Slow", 10_000),
     ]
     assert api.get(f"/api/groups/{group['slug']}/records", {"metric": "nope"}).status_code == 422
+
+
+def test_achievements_list_the_members_dated_ones_most_recent_first(clock, api):
+    early, late = PlayerFactory(username="Early"), PlayerFactory(username="Late")
+    PlayerFactory(username="Outsider")
+    # Attack 99 is 13,034,431 XP: Early reaches it 10 days ago, Late 2 days ago;
+    # both already had 50 in every skill at their first record (no date: not listed).
+    for player, days_ago in ((early, 10), (late, 2)):
+        add_record(player, NOW - timedelta(days=days_ago + 1), skills=skill_entries(101_333))
+        add_record(
+            player,
+            NOW - timedelta(days=days_ago),
+            skills=skill_entries(101_333, attack=13_034_431),
+        )
+        achievement_store.rebuild(player.pk)
+    outsider = Player.objects.get(username="Outsider")
+    add_record(outsider, NOW - timedelta(days=2), skills=skill_entries(13_034_431))
+    group = make_group(api, members=["Early", "Late", "Pending"])
+
+    rows = api.get(f"/api/groups/{group['slug']}/achievements").json()["results"]
+
+    assert rows and {row["username"] for row in rows} == {"Early", "Late"}
+    assert all(row["achieved_at"] is not None for row in rows)
+    dates = [row["achieved_before"] for row in rows]
+    assert dates == sorted(dates, reverse=True)
+    assert rows[0]["username"] == "Late"
+    assert any(row["metric"] == "attack" and row["threshold"] == 99 for row in rows)

@@ -36,6 +36,7 @@ CONTRACT: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/groups/{slug}/gains"): {"200", "404", "422", "503"},
     ("GET", "/api/groups/{slug}/hiscores"): {"200", "404", "422"},
     ("GET", "/api/groups/{slug}/records"): {"200", "404", "422"},
+    ("GET", "/api/groups/{slug}/achievements"): {"200", "404", "422"},
     ("GET", "/api/groups/{slug}/statistics"): {"200", "404"},
     ("POST", "/api/competitions"): {"201", "404", "422"},
     ("GET", "/api/competitions"): {"200", "422"},

@@ -1,0 +1,19 @@
+"""What a rename means for the tables progress keeps: both copy the player's
+username key for their boards' order, so the new key replaces the old one.
+Connected to `players.signals.name_change_approved` (progress.apps)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .deltas import expire
+from .models import BestGain
+
+
+def on_name_change_approved(sender: Any, name_change: Any, **kwargs: Any) -> None:
+    player = name_change.player
+    if player is None:
+        return
+    # The gains table rewrites its rows, key included, when it refreshes them.
+    expire([player.pk])
+    BestGain.objects.filter(player_id=player.pk).update(username_key=player.username_key)
