@@ -67,8 +67,10 @@ class Command(BaseCommand):
 
     def _start_demo(self, fake_port: int) -> dict[str, str]:
         from hiscores.fake import FakeHiscoresServer
+        from hiscores.usernames import normalise
         from players.errors import PlayerAlreadyTracked
-        from players.tracking import player_track
+        from players.models import Player
+        from players.tracking import player_track, player_update
 
         try:
             fake = FakeHiscoresServer(port=fake_port, grow=True).start()
@@ -86,7 +88,11 @@ class Command(BaseCommand):
                 player = player_track(username=name, fetch_interval_minutes=1)
                 self.stdout.write(f"  tracking {player.username}")
             except PlayerAlreadyTracked:
+                player = Player.objects.get(username_key=normalise(name))
                 self.stdout.write(f"  already tracking {name}")
+            # Pinned to a minute: the demo shows progress in minutes, where the
+            # learned schedule would wait hours for a player it has just met.
+            player_update(player=player, fetch_interval_minutes=1, pinned=True)
         return {"OSRS_HISCORES_BASE_URL": fake.base_url, **DEMO_SETTINGS}
 
     def _announce(self, port: int, demo: bool) -> None:
