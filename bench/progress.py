@@ -42,7 +42,19 @@ it at the end.
     cost per record over the write's (goal < 0.2); and the records board (week,
     limit 100: a skill, a boss, overall) against one player's stats (goal <= 3).
 
+    The write and the fold-in go in batches of MAX_BATCH (50) because that is what
+    production does: a collection task fetches up to MAX_BATCH players
+    (players.scheduling) and `fetch_record_successes` writes their records in one
+    transaction and sends one `record_written` for the batch, so the receiver folds
+    in a task's batch at once. The per-record figures are each batch's time over
+    its records, for the write and the fold-in alike.
+
     python -m bench.progress --records   # part (e) alone, with its own 10,000 players
+
+    BENCH_PROGRESS_BIG_RECORDS=20000 python -m bench.progress --records
+    # part (e) with a shorter history for the big player (the records rebuild over
+    # 100,000 records takes most of half an hour on a loaded two-core machine); the
+    # records read's ratio is then against that many records, and its GOAL line says so.
 
 BENCH_PROGRESS_DB names the database, so two runs on one server do not meet.
 """
@@ -66,6 +78,7 @@ BENCH_DB = os.environ.get("BENCH_PROGRESS_DB", "osrsdiff_bench_progress")
 CALLS = 50
 SPAN = timedelta(days=3 * 365)
 BOARD_SIZES = (10_000, 100_000)
+BIG_RECORDS = int(os.environ.get("BENCH_PROGRESS_BIG_RECORDS", "100000"))
 BOARDS = {
     "attack week": "/api/leaderboards/attack?period=week&limit=100",
     "zulrah week": "/api/leaderboards/zulrah?period=week&limit=100",
@@ -96,6 +109,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from hiscores import catalogue, levels  # noqa: E402
+from hiscores.modes import GameMode  # noqa: E402
 from hiscores.snapshot import ScoreValue, SkillValue, Snapshot  # noqa: E402
 from players.models import Player  # noqa: E402
 from players.recording import Answer, fetch_record_successes  # noqa: E402
@@ -171,13 +185,15 @@ class Character:
 
 def record_row(player_id: int, at: datetime, values: tuple) -> tuple:
     # The digest is unique per record; none of the reads measured here looks at it.
-    return (player_id, at, at, *values, f"{player_id:012x}{at.timestamp():020.0f}")
+    digest = f"{player_id:012x}{at.timestamp():020.0f}"
+    return (player_id, at, at, *values, digest, GameMode.REGULAR, False)
 
 
 def _copy_records(rows: Iterator[tuple]) -> int:
     columns = (
         "player_id, fetched_at, last_checked_at, overall_rank, overall_level, "
-        "overall_experience, skills_data, bosses_data, activities_data, values_digest"
+        "overall_experience, skills_data, bosses_data, activities_data, values_digest,"
+        " game_mode, flagged"
     )
     count = 0
     with connection.cursor() as cursor:
@@ -216,7 +232,7 @@ def _player(name: str) -> Player:
 def load() -> tuple[Player, Player]:
     started = time.perf_counter()
     small, big = _player("Few Records"), _player("Many Records")
-    total = _history(small, 1_000) + _history(big, 100_000)
+    total = _history(small, 1_000) + _history(big, BIG_RECORDS)
     _link_latest()
     copied = time.perf_counter()
     vacuum(RECORDS, PLAYERS)  # the planner needs the new rows' statistics
@@ -440,8 +456,9 @@ def main_records() -> list[str]:
     print(f"\n(e) records among {BOARD_SIZES[0]:,} players")
     add_board_players(0, BOARD_SIZES[0])
     goals += records_among_players(client, BOARD_SIZES[0])
-    explain(client, "records (100,000 records)", records_url(big.username))
+    explain(client, f"records ({BIG_RECORDS:,} records)", records_url(big.username))
     explain(client, "records board zulrah week", RECORDS_BOARDS["zulrah week"])
+    explain(client, "records board overall year", RECORDS_BOARDS["overall year"])
     return goals
 
 
@@ -465,13 +482,14 @@ def rebuild_records(label: str) -> None:
 
 def player_records(client: Client, small: Player, big: Player) -> list[str]:
     print("\n(e) records of one player")
-    rebuild_records("built from 101,000 records of 2 players")
+    rebuild_records(f"built from {BIG_RECORDS + 1_000:,} records of 2 players")
     few = median_ms(client, records_url(small.username), fresh=True)
     many = median_ms(client, records_url(big.username), fresh=True)
     rows = len(get(client, records_url(big.username)).json())
     print(f"    records read, median of {CALLS} fresh calls: 1,000 records {few:.2f} ms,")
-    print(f"    100,000 records {many:.2f} ms ({rows} records), ratio {many / few:.2f}")
-    return [goal("records read, 100,000 / 1,000 records", many / few, "<=", HISTORY_RATIO_GOAL)]
+    print(f"    {BIG_RECORDS:,} records {many:.2f} ms ({rows} records), ratio {many / few:.2f}")
+    name = f"records read, {BIG_RECORDS:,} / 1,000 records"
+    return [goal(name, many / few, "<=", HISTORY_RATIO_GOAL)]
 
 
 def snapshot_after(record: HiscoreRecord, gained: int) -> Snapshot:
@@ -583,7 +601,7 @@ def same_state(big: Player, count: int = 1_000) -> Player:
     player = _player("Same State")
     columns = (
         "fetched_at, last_checked_at, overall_rank, overall_level, overall_experience,"
-        " skills_data, bosses_data, activities_data"
+        " skills_data, bosses_data, activities_data, game_mode, flagged"
     )
     with connection.cursor() as cursor:
         cursor.execute(

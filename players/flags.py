@@ -37,7 +37,7 @@ from .models import (
 )
 from .plausibility import Verdict, first_followed, judge, watched_values
 from .records import HiscoreRecord
-from .signals import player_flagged, record_written
+from .signals import history_rewritten, player_flagged, record_written
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -233,6 +233,12 @@ def flag_resolve_name_transfer(
         player.modes_checked_at = None
         player.latest_record = None
         player.save(update_fields=["modes_checked_at", "latest_record"])
+        # Before the held records are announced: what was built from the old
+        # history is forgotten first, then the new account's records fold in.
+        transaction.on_commit(
+            partial(history_rewritten.send, sender=Player, player_ids=[player.pk, archived.pk]),
+            robust=True,
+        )
         _release_held(player)
         flag.archived_player = archived
         _resolve(flag, FlagKind.NAME_TRANSFER, resolved_by)

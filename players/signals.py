@@ -22,3 +22,8 @@ game_mode_changed = Signal()
 # what points at `removed` to `kept` in the same transaction, or it is lost
 # with the row.
 players_merging = Signal()
+
+# Sent after the commit of a change to stored history other than new records at
+# its end (a name transfer splits one history in two), with `player_ids`: what
+# the apps above keep from those histories must be built again.
+history_rewritten = Signal()

@@ -134,7 +134,7 @@ def record_achievements(record: HiscoreRecord) -> list[Achievement]:
         if later or moved_away or _missed(previous_state, stored):
             # A long history takes minutes: rebuilt by a task, not in the collector's
             # path with the player locked.
-            transaction.on_commit(partial(_queue_rebuild, record.player_id))
+            transaction.on_commit(partial(queue_rebuild, record.player_id))
             return []
         reached = achievements.reached_by(
             state_of(record),
@@ -155,7 +155,7 @@ def record_achievements(record: HiscoreRecord) -> list[Achievement]:
     return rows
 
 
-def _queue_rebuild(player_id: int) -> None:
+def queue_rebuild(player_id: int) -> None:
     from .tasks import rebuild_player_achievements  # the tasks import this module
 
     try:

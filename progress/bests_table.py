@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 
 from api.params import PERIODS
 from players.models import Player
@@ -90,7 +90,9 @@ class _Records:
 
     def _fill(self) -> None:
         lookup, since = self.bound
-        records = HiscoreRecord.objects.filter(player_id=self.player_id).order_by("fetched_at")
+        records = (
+            HiscoreRecord.objects.counted().filter(player_id=self.player_id).order_by("fetched_at")
+        )
         if since is not None:
             records = records.filter(**{lookup: since})
         batch = list(records.values_list("pk", "fetched_at")[: self.chunk])
@@ -132,13 +134,176 @@ class _Records:
 
 
 def on_record_written(sender: Any, records: Iterable[HiscoreRecord], **kwargs: Any) -> None:
-    """The receiver of `players.signals.record_written` (connected in progress.apps)."""
+    """The receiver of `players.signals.record_written` (connected in progress.apps):
+    the whole batch folded in with a few queries (`fold_batch`)."""
     earliest: dict[int, datetime] = {}
     for record in records:
         moment = earliest.get(record.player_id)
         earliest[record.player_id] = min(moment, record.fetched_at) if moment else record.fetched_at
-    for player_id in sorted(earliest):
+    fold_batch(earliest)
+
+
+def fold_batch(earliest: dict[int, datetime]) -> None:
+    """Fold in the records written at or after `earliest[player]` for each player.
+
+    The usual case, a player's one record past their cursor, is folded in for the
+    whole batch at once: the cursors locked in one query, the new records, each
+    window's first record and the record before in two, the breaks and every state
+    needed in two more, the stored rows that could change in one, and one write
+    each for the rows, the breaks and the cursors, however many players. Any other
+    case (no cursor yet, history written before the cursor, several records past
+    it) goes through `advance`, one player at a time."""
+    if not earliest:
+        return
+    with transaction.atomic():
+        rest = _fold_singles(earliest)
+    for player_id in sorted(rest):
         advance(player_id, written_since=earliest[player_id])
+
+
+def _fold_singles(earliest: dict[int, datetime]) -> set[int]:
+    """Fold in each player's one new record; returns the players left to `advance`."""
+    cursors = {
+        player_id: (through, key)
+        for player_id, through, key in BestCursor.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(earliest), through_at__isnull=False)
+        .order_by("pk")
+        .values_list("player_id", "through_at", "player__username_key")
+        if earliest[player_id] > through
+    }
+    rest = set(earliest) - set(cursors)
+    if not cursors:
+        return rest
+    past = Q()
+    for player_id, (through, _) in cursors.items():
+        past |= Q(player_id=player_id, fetched_at__gt=through)
+    new: dict[int, list[int]] = {}
+    for pk, player_id in (
+        HiscoreRecord.objects.counted().filter(past).values_list("pk", "player_id")
+    ):
+        new.setdefault(player_id, []).append(pk)
+    rest |= {player_id for player_id in cursors if len(new.get(player_id, ())) != 1}
+    single = {player_id: pks[0] for player_id, pks in new.items() if len(pks) == 1}
+    if not single:
+        return rest
+    probes = _window_probes(list(single.values()))
+    breaks = _batch_breaks(probes)
+    wanted = {pk for row in probes.values() for pk in row["ids"]}
+    wanted |= {pk for marked in breaks.values() for pk in marked}
+    states = _load_states(wanted)
+    found: dict[int, tuple[Bests, dict[datetime, int], list[BestBreak]]] = {}
+    for player_id, record_id in single.items():
+        row = probes[record_id]
+        end = states[record_id]
+        ids = {states[pk].at: pk for pk in row["ids"]}
+        firsts = {
+            period: states[pk]
+            for period, pk in row["firsts"].items()
+            if pk is not None and states[pk].at < end.at
+        }
+        marked = sorted(
+            ((states[pk], set(metrics)) for pk, metrics in breaks.get(player_id, {}).items()),
+            key=lambda pair: pair[0].at,
+        )
+        ids.update({states[pk].at: pk for pk in breaks.get(player_id, {})})
+        candidates = bests_ending_at(end, firsts, marked)
+        previous = states[row["previous"]] if row["previous"] is not None else None
+        broken = broken_metrics(previous, end)
+        new_breaks = (
+            [
+                BestBreak(
+                    record_id=record_id,
+                    player_id=player_id,
+                    fetched_at=end.at,
+                    metrics=sorted(broken),
+                )
+            ]
+            if broken
+            else []
+        )
+        found[player_id] = (candidates, ids, new_breaks)
+    stored = _stored_many(found)
+    rows: list[BestGain] = []
+    for player_id, (candidates, ids, _) in found.items():
+        mine = stored.get(player_id, {})
+        changed = merge(mine, candidates)
+        key = cursors[player_id][1]
+        rows += _rows(player_id, key, {metric: mine[metric] for metric in changed}, ids)
+    _upsert(rows)
+    BestBreak.objects.bulk_create(
+        [b for _, _, new_breaks in found.values() for b in new_breaks], ignore_conflicts=True
+    )
+    moved = [
+        BestCursor(player_id=player_id, through_at=states[record_id].at)
+        for player_id, record_id in single.items()
+    ]
+    BestCursor.objects.bulk_update(moved, ["through_at"])
+    return rest
+
+
+def _window_probes(record_ids: list[int]) -> dict[int, dict]:
+    """For each new record: each period's first record in the window before it and
+    the record before it, probed on the (player, fetched_at) index in one query."""
+    records = HiscoreRecord.objects.counted().filter(player=OuterRef("player_id"))
+    probes = {}
+    for period, length in PERIODS.items():
+        after = records.filter(
+            fetched_at__gte=ExpressionWrapper(
+                OuterRef("fetched_at") - Value(length), output_field=DateTimeField()
+            )
+        ).order_by("fetched_at")
+        probes[f"{period}_id"] = Subquery(after.values("pk")[:1])
+    before = records.filter(fetched_at__lt=OuterRef("fetched_at")).order_by("-fetched_at")
+    probes["previous_id"] = Subquery(before.values("pk")[:1])
+    out = {}
+    for row in HiscoreRecord.objects.filter(pk__in=record_ids).values(
+        "pk", "player_id", "fetched_at", **probes
+    ):
+        firsts = {period: row[f"{period}_id"] for period in PERIODS}
+        ids = {row["pk"], *(pk for pk in firsts.values() if pk is not None)}
+        if row["previous_id"] is not None:
+            ids.add(row["previous_id"])
+        out[row["pk"]] = {
+            "player_id": row["player_id"],
+            "at": row["fetched_at"],
+            "firsts": firsts,
+            "previous": row["previous_id"],
+            "ids": ids,
+        }
+    return out
+
+
+def _batch_breaks(probes: dict[int, dict]) -> dict[int, dict[int, list[str]]]:
+    """Each player's breaks in the longest period before their new record: player ->
+    record id -> the metrics it breaks, in one query."""
+    within = Q()
+    for row in probes.values():
+        within |= Q(
+            player_id=row["player_id"],
+            fetched_at__gte=row["at"] - LONGEST,
+            fetched_at__lt=row["at"],
+        )
+    out: dict[int, dict[int, list[str]]] = {}
+    for record_id, player_id, metrics in BestBreak.objects.filter(within).values_list(
+        "record_id", "player_id", "metrics"
+    ):
+        out.setdefault(player_id, {})[record_id] = metrics
+    return out
+
+
+def _stored_many(found: dict[int, tuple[Bests, Any, Any]]) -> dict[int, Bests]:
+    """The stored rows the candidates could replace, for every player in one query."""
+    metrics = {metric for candidates, _, _ in found.values() for metric, _ in candidates}
+    players = [player_id for player_id, (candidates, _, _) in found.items() if candidates]
+    if not players:
+        return {}
+    rows = BestGain.objects.filter(player_id__in=players, metric__in=metrics).values_list(
+        "player_id", "metric", "period", "value", "approximate", "start_at", "end_at"
+    )
+    out: dict[int, Bests] = {}
+    for player_id, metric, period, *rest in rows:
+        out.setdefault(player_id, {})[metric, period] = Best(*rest)
+    return out
 
 
 def advance(player_id: int, *, written_since: datetime | None = None, reset: bool = False) -> int:
@@ -226,7 +391,7 @@ def _prime(
     each on the (player, fetched_at) index in one query, and read their states and
     the first new records' in another. Returns the state at `through`."""
     first_at = new.head[1]
-    records = HiscoreRecord.objects.filter(player=OuterRef("pk"))
+    records = HiscoreRecord.objects.counted().filter(player=OuterRef("pk"))
     probes = {}
     for period, length in PERIODS.items():
         after = records.filter(fetched_at__gte=first_at - length).order_by("fetched_at")
@@ -277,24 +442,32 @@ def _stored(player_id: int) -> Bests:
 
 
 def _write(player_id: int, key: str, bests: Bests, ids: dict[datetime, int]) -> None:
-    if not bests:
+    _upsert(_rows(player_id, key, bests, ids))
+
+
+def _rows(player_id: int, key: str, bests: Bests, ids: dict[datetime, int]) -> list[BestGain]:
+    return [
+        BestGain(
+            player_id=player_id,
+            metric=metric,
+            period=period,
+            value=best.value,
+            approximate=best.approximate,
+            start_record_id=ids[best.start_at],
+            end_record_id=ids[best.end_at],
+            start_at=best.start_at,
+            end_at=best.end_at,
+            username_key=key,
+        )
+        for (metric, period), best in bests.items()
+    ]
+
+
+def _upsert(rows: list[BestGain]) -> None:
+    if not rows:
         return
     BestGain.objects.bulk_create(
-        [
-            BestGain(
-                player_id=player_id,
-                metric=metric,
-                period=period,
-                value=best.value,
-                approximate=best.approximate,
-                start_record_id=ids[best.start_at],
-                end_record_id=ids[best.end_at],
-                start_at=best.start_at,
-                end_at=best.end_at,
-                username_key=key,
-            )
-            for (metric, period), best in bests.items()
-        ],
+        rows,
         update_conflicts=True,
         unique_fields=["player", "metric", "period"],
         update_fields=[
@@ -323,4 +496,15 @@ def lagging_players() -> list[int]:
 
 
 def is_lagging(player_id: int) -> bool:
-    return _lagging().filter(pk=player_id).exists()
+    """`lagging_players()` for one player, reading their row and cursor alone (the
+    set-wide form reads every cursor)."""
+    through = BestCursor.objects.filter(pk=OuterRef("pk")).values("through_at")[:1]
+    row = (
+        Player.objects.filter(pk=player_id, latest_record__isnull=False)
+        .values_list("latest_record__fetched_at", Subquery(through))
+        .first()
+    )
+    if row is None:
+        return False
+    latest, folded = row
+    return folded is None or folded < latest

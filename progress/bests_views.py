@@ -3,7 +3,6 @@ best records of one metric among tracked players."""
 
 from __future__ import annotations
 
-from django.db.models import F
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.params import PERIODS, PeriodField, QueryParams
+from players.models import Player
 from players.selectors import player_by_name
 
 from .bests import METRICS
@@ -122,16 +122,23 @@ class RecordsLeaderboardView(generics.GenericAPIView):
         params = RecordsBoardParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         period = _period_name(params.validated_data["period"])
+        # The page and its count read the board's index alone (no join: the count
+        # would join every row of the board); the page's names come in one more read.
         rows = (
             BestGain.objects.filter(period=period, metric=metric)
             .order_by("-value", "username_key")
-            .values(*_ROW_FIELDS, username=F("player__username"))
+            .values(*_ROW_FIELDS, "player_id")
         )
         page = self.paginate_queryset(rows)
+        names = dict(
+            Player.objects.filter(pk__in=[row["player_id"] for row in page]).values_list(
+                "pk", "username"
+            )
+        )
         first = self.paginator.offset + 1
         return self.get_paginated_response(
             [
-                {"rank": rank, "username": row["username"], **_record(row)}
+                {"rank": rank, "username": names[row["player_id"]], **_record(row)}
                 for rank, row in enumerate(page, start=first)
             ]
         )

@@ -77,7 +77,7 @@ class Delta(models.Model):
     period = models.CharField(max_length=5, choices=[(name, name) for name in PERIODS])
     metric = models.CharField(max_length=64)
     gained = models.BigIntegerField()
-    # The player's key, for ties, in the board's index (a rename rewrites it: progress.renames).
+    # The player's key, for ties, in the board's index (a rename rewrites it: progress.identity).
     username_key = BytewiseCharField(max_length=12)
     start = models.BigIntegerField(null=True)
     end = models.BigIntegerField(null=True)

@@ -425,18 +425,20 @@ class TestAtOnce:
         inside, go = threading.Event(), threading.Event()
         insert = recording._insert
 
+        done: list[str] = []
+
         def paused_insert(rows):
             inside.set()
             go.wait(timeout=10)
             insert(rows)
+            # Written, not yet committed: the rename cannot end before this.
+            done.append("fetch")
 
         monkeypatch.setattr(recording, "_insert", paused_insert)
-        done: list[str] = []
 
         def fetch():
             try:
                 fetch_record_successes([answer])
-                done.append("fetch")
             finally:
                 connection.close()
 

@@ -14,7 +14,14 @@ from progress import bests, bests_table
 from progress.gains import Gain
 from progress.models import BestCursor, BestGain
 from tests.factories import HiscoreRecordFactory, PlayerFactory
-from tests.progress.builders import NOW, add_record, boss_entries, skill_entries, state
+from tests.progress.builders import (
+    NOW,
+    activity_entries,
+    add_record,
+    boss_entries,
+    skill_entries,
+    state,
+)
 from tests.progress.test_bests_properties import brute_force, table
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +210,53 @@ def test_folding_in_a_record_reads_as_much_whatever_the_history(player):
     short = queries_for_next_record(player, 3)
     long = queries_for_next_record(PlayerFactory(username="Long History"), 60)
     assert long == short
+
+
+def _histories_then_batch(count: int) -> tuple[list, list[HiscoreRecord]]:
+    """`count` players with a few records folded in (a break among them), then one
+    new record each, written without the signal: the batch a task writes."""
+    players = [PlayerFactory(username=f"Batch {count} {index}") for index in range(count)]
+    for index, who in enumerate(players):
+        for step, (days, zulrah) in enumerate(((40, 10), (20, 30), (3, 25), (1, 40))):
+            add_record(
+                who,
+                NOW - days * DAY,
+                skills=skill_entries(attack=1_000_000 + step * 50_000 + index),
+                bosses=boss_entries(zulrah=zulrah),
+            )
+    batch = [
+        HiscoreRecordFactory(
+            player=who,
+            fetched_at=NOW,
+            skills_data=skill_entries(attack=1_400_000 + index),
+            bosses_data=boss_entries(zulrah=70 + index),
+            activities_data=activity_entries(),
+        )
+        for index, who in enumerate(players)
+    ]
+    return players, batch
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_a_written_batch_is_folded_in_as_brute_force_says(count):
+    players, batch = _histories_then_batch(count)
+    bests_table.on_record_written(sender=HiscoreRecord, records=batch)
+    for who in players:
+        written = list(HiscoreRecord.objects.filter(player=who).order_by("fetched_at"))
+        assert table(who) == brute_force(written)
+        assert BestCursor.objects.get(pk=who.pk).through_at == NOW
+
+
+def test_a_batch_of_many_players_costs_the_queries_of_one():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count: int) -> int:
+        _, batch = _histories_then_batch(count)
+        with CaptureQueriesContext(connection) as captured:
+            bests_table.on_record_written(sender=HiscoreRecord, records=batch)
+        return len(captured.captured_queries)
+
+    one = queries_for(1)
+    assert queries_for(8) == one
+    assert one <= 12
