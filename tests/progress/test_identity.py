@@ -76,7 +76,8 @@ def test_held_records_make_no_records_and_a_name_transfer_splits_them(
     assert _records_of(player.pk)[("attack", "day")] == 20_000
     with django_capture_on_commit_callbacks(execute=True):
         record_at(player, 2, STRANGER)  # held: another account's answer
-        record_at(player, 3, answer(kc=3, attack=200_000 + 50_000, cooking=50_000_000, magic=90_000))
+        later = answer(kc=3, attack=250_000, cooking=50_000_000, magic=90_000)
+        record_at(player, 3, later)
     # Held records count nowhere: the stranger's +50,000 Attack is no record yet,
     # not even when the whole history is folded in again.
     assert _records_of(player.pk)[("attack", "day")] == 20_000
