@@ -31,6 +31,7 @@ from hiscores.usernames import InvalidUsername, normalise
 from players.deadlines import before, clear_deadlines, set_deadlines
 from players.models import Player
 from players.records import HiscoreRecord
+from progress import efficiency
 from progress.gains import gain_of
 from progress.leaderboards import metric_slugs
 from progress.states import SECTIONS, State, state_of
@@ -276,7 +277,7 @@ class Standing:
     username: str
     team: str | None
     metrics: dict[str, MetricStanding]
-    score: int = 0
+    score: float = 0
     rank: int = 0
 
 
@@ -285,8 +286,35 @@ class TeamStanding:
     name: str
     members: int
     gained: dict[str, int]
-    score: int = 0
+    score: float = 0
     rank: int = 0
+
+
+RANKS, EFFICIENCY = "ranks", "efficiency"
+
+
+def scoring_of(metrics: Sequence[str]) -> str:
+    """How the standings score (docs/api.md, "Competitions"): several metrics that
+    all have efficiency rates (skills, and bosses main's table rates) by the
+    efficient hours gained in them, which weighs an hour of each alike; one
+    metric, or any metric without a rate, by per-metric ranks summed."""
+    main = efficiency.rates().tables[efficiency.MAIN]
+    rated = all(
+        metric in efficiency.SKILLS or main.boss_rates.get(metric, 0) > 0 for metric in metrics
+    )
+    return EFFICIENCY if len(metrics) > 1 and rated else RANKS
+
+
+def _efficient_hours(
+    game_mode: str, start: State, end: State, gains: dict[str, Any], metrics: Sequence[str]
+) -> float:
+    """The hours the gains in `metrics` are worth under the participant's own tables
+    (`progress.efficiency`: the end state chooses them, as for `ehp_gained`)."""
+    choice = efficiency.table_for(game_mode, end.skills)
+    skills = {m: gains[m] for m in metrics if m in efficiency.SKILLS}
+    bosses = {m: gains[m] for m in metrics if m not in efficiency.SKILLS}
+    hours = efficiency.ehp_gained(choice.skills, start.skills, end.skills, skills) if skills else 0
+    return round(hours + efficiency.ehb_gained(choice.bosses, bosses), 5)
 
 
 def sections_for(metrics: Iterable[str]) -> set[str]:
@@ -373,32 +401,39 @@ def standings(
         if now >= competition.starts_at
         else {}
     )
+    scoring = scoring_of(metrics)
     for participant in participants:
         states = pairs.get(participant.player_id)
-        by_metric = {}
+        by_metric, gains = {}, {}
         for metric in metrics:
             if states is None:
                 by_metric[metric] = MetricStanding(None, None, 0, False)
                 continue
-            gain = gain_of(states[0], states[1], metric)
+            gain = gains[metric] = gain_of(states[0], states[1], metric)
             by_metric[metric] = MetricStanding(
                 value_of(states[0], metric),
                 value_of(states[1], metric),
                 gain.value,
                 gain.approximate,
             )
-        rows.append(
-            Standing(
-                participant.player.username,
-                participant.team.name if participant.team else None,
-                by_metric,
-            )
+        row = Standing(
+            participant.player.username,
+            participant.team.name if participant.team else None,
+            by_metric,
         )
+        if scoring == EFFICIENCY and states is not None:
+            row.score = _efficient_hours(
+                participant.player.game_mode, states[0], states[1], gains, metrics
+            )
+        rows.append(row)
     for metric in metrics:
         for row, rank in zip(rows, _rank([r.metrics[metric].gained for r in rows]), strict=True):
             row.metrics[metric].rank = rank
-            row.score += rank
-    rows.sort(key=lambda r: (r.score, normalise(r.username)))
+            if scoring == RANKS:
+                row.score += rank
+    # Ranks summed: lowest first; efficient hours: most first.
+    sign = 1 if scoring == RANKS else -1
+    rows.sort(key=lambda r: (sign * r.score, normalise(r.username)))
     for position, row in enumerate(rows, start=1):
         row.rank = position
 
@@ -412,10 +447,16 @@ def standings(
             for metric in metrics:
                 team.gained[metric] += row.metrics[metric].gained
     team_rows = list(teams.values())
-    for metric in metrics:
-        for team, rank in zip(team_rows, _rank([t.gained[metric] for t in team_rows]), strict=True):
-            team.score += rank
-    team_rows.sort(key=lambda t: (t.score, t.name))
+    if scoring == EFFICIENCY:
+        for row in rows:
+            if row.team is not None:
+                teams[row.team].score = round(teams[row.team].score + row.score, 5)
+    else:
+        for metric in metrics:
+            ranks = _rank([t.gained[metric] for t in team_rows])
+            for team, rank in zip(team_rows, ranks, strict=True):
+                team.score += rank
+    team_rows.sort(key=lambda t: (sign * t.score, t.name))
     for position, team in enumerate(team_rows, start=1):
         team.rank = position
     return rows, team_rows

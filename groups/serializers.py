@@ -204,7 +204,10 @@ class StandingSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     username = serializers.CharField()
     team = serializers.CharField(allow_null=True)
-    score = serializers.IntegerField(help_text="The sum of the per-metric ranks.")
+    score = serializers.FloatField(
+        help_text="By `scoring`: the sum of the per-metric ranks (lowest first), or the "
+        "efficient hours gained in the metrics (most first)."
+    )
     metrics = serializers.DictField(child=MetricStandingSerializer())
 
 
@@ -212,10 +215,11 @@ class TeamStandingSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     name = serializers.CharField()
     members = serializers.IntegerField()
-    score = serializers.IntegerField()
+    score = serializers.FloatField()
     gained = serializers.DictField(child=serializers.IntegerField())
 
 
 class CompetitionDetailSerializer(CompetitionSerializer):
+    scoring = serializers.ChoiceField(choices=["ranks", "efficiency"])
     standings = StandingSerializer(many=True)
     teams = TeamStandingSerializer(many=True)

@@ -426,6 +426,7 @@ def _detail(c: Competition) -> dict[str, Any]:
     rows, teams = comp.standings(c, now=now)
     return {
         **_competition_body(c, now),
+        "scoring": comp.scoring_of(c.metrics),
         "standings": [
             {
                 "rank": r.rank,

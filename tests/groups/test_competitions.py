@@ -11,6 +11,7 @@ import pytest
 from groups.competitions import announce_boundaries
 from groups.models import Competition
 from groups.signals import competition_finished, competition_started
+from progress import efficiency
 from tests.conftest import bearer_client
 from tests.factories import PlayerFactory, UserFactory
 from tests.progress.builders import NOW, add_record, boss_entries, skill_entries
@@ -126,11 +127,46 @@ def test_standings_rank_by_summed_metric_ranks_with_start_and_end_values(clock, 
         "approximate": False,
     }
     assert rows["Bravo"]["metrics"]["zulrah"]["gained"] == 5
-    # Scores: Alpha 1+3, Bravo 2+1, Charlie 3+2.
+    assert rows["Alpha"]["metrics"]["zulrah"]["rank"] == 3
+    # Attack and Zulrah both have rates: scored by the efficient hours gained.
+    assert detail["scoring"] == "efficiency"
+    main = efficiency.rates().tables["main"]
+
+    def hours(attack: int, kills: int) -> float:
+        end = dict.fromkeys(efficiency.SKILLS, 100_000) | {"attack": attack}
+        before = end | {"attack": 100_000}
+        return main.ehp(end) - main.ehp(before) + kills / main.boss_rates["zulrah"]
+
+    expected = {
+        "Alpha": hours(300_000, 1),
+        "Bravo": hours(200_000, 5),
+        "Charlie": hours(100_000, 3),
+    }
+    order = sorted(expected, key=lambda name: -expected[name])
+    assert [r["username"] for r in detail["standings"]] == order
+    for row in detail["standings"]:
+        assert row["score"] == pytest.approx(expected[row["username"]], abs=1e-4)
+
+
+def test_a_metric_without_a_rate_scores_by_summed_ranks(clock, api, players):
+    alpha, bravo, charlie, _ = players
+    for p in (alpha, bravo, charlie):
+        grow(p, NOW - timedelta(days=2), 100_000, zulrah=10)
+    competition = create(
+        api, metrics=["attack", "overall"], participants=["Alpha", "Bravo", "Charlie"]
+    ).json()
+    clock.move_to(START + timedelta(days=2))
+    grow(alpha, START + timedelta(days=1), 300_000)
+    grow(bravo, START + timedelta(days=1), 200_000)
+    grow(charlie, START + timedelta(days=1), 100_000)
+    client = bearer_client(UserFactory(username="reader"))  # the clock moved: a fresh token
+    detail = client.get(f"/api/competitions/{competition['id']}").json()
+    assert detail["scoring"] == "ranks"
+    # Overall moves with Attack here: Alpha 1+1, Bravo 2+2, Charlie 3+3.
     assert [(r["username"], r["score"], r["rank"]) for r in detail["standings"]] == [
-        ("Bravo", 3, 1),
-        ("Alpha", 4, 2),
-        ("Charlie", 5, 3),
+        ("Alpha", 2, 1),
+        ("Bravo", 4, 2),
+        ("Charlie", 6, 3),
     ]
 
 
