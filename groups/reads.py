@@ -24,6 +24,7 @@ from hiscores.usernames import normalise
 from players.models import Player
 from players.records import HiscoreRecord
 from progress.achievements import by_key
+from progress.bests import EFFICIENCY_METRICS, EFFICIENCY_SCALE
 from progress.deltas import refresh
 from progress.errors import LeaderboardsBuilding
 from progress.gains import gain_of
@@ -178,7 +179,11 @@ def records(*, group: Group, metric: str, period: str) -> Ranked:
                 "username": row["username"],
                 "metric": metric,
                 "period": period,
-                "value": row["value"],
+                "value": (
+                    row["value"] / EFFICIENCY_SCALE
+                    if metric in EFFICIENCY_METRICS
+                    else row["value"]
+                ),
                 "start_record_at": row["start_at"],
                 "end_record_at": row["end_at"],
                 "approximate": row["approximate"],

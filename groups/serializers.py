@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from players.api.serializers import RejectUnknownFieldsMixin
+from progress.bests_views import GainValueField
 
 from .models import MemberStatus, Role
 
@@ -152,7 +153,7 @@ class GroupRecordSerializer(serializers.Serializer):
     username = serializers.CharField()
     metric = serializers.CharField()
     period = serializers.CharField()
-    value = serializers.IntegerField()
+    value = GainValueField()
     start_record_at = serializers.DateTimeField()
     end_record_at = serializers.DateTimeField()
     approximate = serializers.BooleanField()

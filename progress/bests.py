@@ -37,6 +37,7 @@ from typing import Any
 from api.params import PERIODS
 from hiscores import catalogue
 
+from . import efficiency
 from .gains import Gain, gain_of, overall_gain
 from .states import SECTIONS, State
 
@@ -78,6 +79,30 @@ for _slug in (
     *catalogue.ACTIVITY_SLUGS,
 ):
     register(_slug, partial(gain_of, metric=_slug))
+
+
+# Efficient hours are kept in thousandths of an hour (a record is a whole
+# number); the API shows hours. Both ends are read under the one table the end
+# state chooses (`progress.efficiency`), each skill's or boss's gain by the gain
+# rules, so the gain is never negative and is steady where its metrics are.
+EFFICIENCY_SCALE = 1_000
+EFFICIENCY_METRICS = ("ehp", "ehb")
+
+
+def _efficient_hours(measure: str, start: State, end: State) -> Gain:
+    choice = efficiency.table_for(end.game_mode or "regular", end.skills)
+    if measure == "ehp":
+        gains = {slug: gain_of(start, end, slug) for slug in efficiency.SKILLS}
+        hours = efficiency.ehp_gained(choice.skills, start.skills, end.skills, gains)
+    else:
+        gains = {slug: gain_of(start, end, slug) for slug in catalogue.BOSS_SLUGS}
+        hours = efficiency.ehb_gained(choice.bosses, gains)
+    approximate = any(gain.approximate for gain in gains.values() if gain.value)
+    return Gain(round(hours * EFFICIENCY_SCALE), approximate)
+
+
+register("ehp", partial(_efficient_hours, "ehp"), follows=catalogue.SKILL_SLUGS)
+register("ehb", partial(_efficient_hours, "ehb"), follows=catalogue.BOSS_SLUGS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ _RECORD_FIELDS = (
     "skills_data",
     "bosses_data",
     "activities_data",
+    "game_mode",
 )
 # Records read per query while folding in a long history (a growing chunk: one
 # new record costs a query of one or two rows).

@@ -4,7 +4,12 @@ best records of one metric among tracked players."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,7 +19,7 @@ from api.params import PERIODS, PeriodField, QueryParams
 from players.models import Player
 from players.selectors import player_by_name
 
-from .bests import METRICS
+from .bests import EFFICIENCY_METRICS, EFFICIENCY_SCALE, METRICS
 from .bests_table import advance, is_lagging
 from .errors import known_metric
 from .models import BestGain
@@ -22,10 +27,22 @@ from .models import BestGain
 _ROW_FIELDS = ("metric", "period", "value", "start_at", "end_at", "approximate")
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
+class GainValueField(serializers.Field):
+    """A whole number (experience, kills, score), or hours for `ehp` and `ehb`."""
+
+    def to_representation(self, value):
+        return value
+
+
 class RecordSerializer(serializers.Serializer):
-    metric = serializers.CharField(help_text="`overall` or a skill, boss or activity slug.")
+    metric = serializers.CharField(
+        help_text="`overall`, a skill, boss or activity slug, `ehp` or `ehb`."
+    )
     period = serializers.ChoiceField(choices=list(PERIODS), help_text="The window's length.")
-    value = serializers.IntegerField(help_text="The gain: experience, kills or score (above 0).")
+    value = GainValueField(
+        help_text="The gain (above 0): experience, kills or score; hours for `ehp` and `ehb`."
+    )
     start_record_at = serializers.DateTimeField(help_text="The record it is measured from.")
     end_record_at = serializers.DateTimeField(help_text="The record it is measured to.")
     approximate = serializers.BooleanField(
@@ -54,10 +71,13 @@ def _period_name(length) -> str:
 
 
 def _record(row: dict) -> dict:
+    value = row["value"]
+    if row["metric"] in EFFICIENCY_METRICS:
+        value = value / EFFICIENCY_SCALE  # kept in thousandths of an hour
     return {
         "metric": row["metric"],
         "period": row["period"],
-        "value": row["value"],
+        "value": value,
         "start_record_at": row["start_at"],
         "end_record_at": row["end_at"],
         "approximate": row["approximate"],

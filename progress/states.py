@@ -39,6 +39,9 @@ class State:
     skills: Mapping[str, int | None] = field(default_factory=dict)  # experience
     bosses: Mapping[str, int | None] = field(default_factory=dict)  # kills
     activities: Mapping[str, int | None] = field(default_factory=dict)  # scores
+    # The table the record was read from (hiscores.modes.GameMode), when known:
+    # what chooses the efficiency rates. Not a value: it never changes a gain.
+    game_mode: str | None = None
 
     def values(self) -> tuple[Any, ...]:
         """Everything but the moment: two states with equal values are one state."""
@@ -79,6 +82,7 @@ def state_of(record: Any, *, sections: Collection[str] = SECTIONS) -> State:
         skills=_values(record.skills_data, "experience") if "skills" in sections else {},
         bosses=_values(record.bosses_data, "kc") if "bosses" in sections else {},
         activities=_values(record.activities_data, "score") if "activities" in sections else {},
+        game_mode=getattr(record, "game_mode", None),
     )
 
 

@@ -10,10 +10,10 @@ import pytest
 from groups.models import Group, Membership, MemberStatus
 from groups.signals import member_joined
 from players.models import Player
-from progress import achievement_store
+from progress import achievement_store, efficiency
 from tests.conftest import bearer_client
 from tests.factories import PlayerFactory, UserFactory
-from tests.progress.builders import NOW, add_record, skill_entries
+from tests.progress.builders import NOW, add_record, boss_entries, skill_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -290,3 +290,15 @@ def test_achievements_list_the_members_dated_ones_most_recent_first(clock, api):
     assert dates == sorted(dates, reverse=True)
     assert rows[0]["username"] == "Late"
     assert any(row["metric"] == "attack" and row["threshold"] == 99 for row in rows)
+
+
+def test_efficient_hours_records_are_in_hours(clock, api):
+    killer = PlayerFactory(username="Killer")
+    add_record(killer, NOW - timedelta(days=3), bosses=boss_entries(zulrah=10))
+    add_record(killer, NOW - timedelta(days=2), bosses=boss_entries(zulrah=15))
+    group = make_group(api, members=["Killer"])
+    rows = api.get(
+        f"/api/groups/{group['slug']}/records", {"metric": "ehb", "period": "week"}
+    ).json()["results"]
+    rate = efficiency.rates().tables["main"].boss_rates["zulrah"]
+    assert [(r["username"], r["value"]) for r in rows] == [("Killer", round(5 / rate, 3))]

@@ -85,7 +85,7 @@ def test_a_skill_revealed_by_overall_may_start_a_record_after_a_steady_step():
         overall=23_800_000,
     )
     ranked = state(NOW - DAY, skills={**others, "attack": 900_000, "sailing": 1_500_000})
-    assert bests.broken_metrics(first, steady) == {"attack"}
+    assert bests.broken_metrics(first, steady) == {"attack", "ehp"}  # EHP follows the skills
     got = bests.bests_ending_at(ranked, {"week": first}, [(steady, {"attack"})], metrics=["attack"])
     # 900,000 - (23,800,000 - 22,000,000 - 1,500,000) from the steady step's record.
     assert got["attack", "week"] == bests.Best(600_000, False, steady.at, ranked.at)
@@ -95,17 +95,15 @@ def test_a_break_names_the_metrics_that_did_not_simply_hold_or_grow():
     before = state(NOW - DAY, bosses={"zulrah": 10, "vorkath": None})
     broken = bests.broken_metrics
     assert broken(before, state(NOW, bosses={"zulrah": 11, "vorkath": None})) == set()
-    assert broken(before, state(NOW, bosses={"zulrah": 9, "vorkath": None})) == {"zulrah"}
-    assert broken(before, state(NOW, bosses={"zulrah": 11, "vorkath": 50})) == {"vorkath"}
-    assert broken(before, state(NOW, bosses={"zulrah": 11})) == {"vorkath"}
-    # A skill rolled back: the skill, and Overall, which sums the skills.
+    # A boss's break is EHB's too, which is computed from the kills.
+    assert broken(before, state(NOW, bosses={"zulrah": 9, "vorkath": None})) == {"zulrah", "ehb"}
+    assert broken(before, state(NOW, bosses={"zulrah": 11, "vorkath": 50})) == {"vorkath", "ehb"}
+    assert broken(before, state(NOW, bosses={"zulrah": 11})) == {"vorkath", "ehb"}
+    # A skill rolled back: the skill, Overall, which sums the skills, and EHP.
     skills = {"attack": 1_000, "strength": 1_000}
     assert broken(
         state(NOW - DAY, skills=skills), state(NOW, skills={**skills, "attack": 900})
-    ) == {
-        "attack",
-        "overall",
-    }
+    ) == {"attack", "overall", "ehp"}
     # The first record starts every window that holds it: no mark needed.
     assert broken(None, before) == set()
 
@@ -258,5 +256,8 @@ def test_a_batch_of_many_players_costs_the_queries_of_one():
         return len(captured.captured_queries)
 
     one = queries_for(1)
-    assert queries_for(8) == one
+    # SQLite caps a statement's parameters, so there a bulk write of many rows
+    # splits in two; PostgreSQL takes each in one statement.
+    split = 0 if connection.vendor == "postgresql" else 1
+    assert one <= queries_for(8) <= one + split
     assert one <= 12

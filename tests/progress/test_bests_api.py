@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from progress import efficiency
 from progress.models import BestCursor, BestGain
 from tests.factories import HiscoreRecordFactory, PlayerFactory
 from tests.progress.builders import NOW, add_record, boss_entries, skill_entries
@@ -68,12 +69,18 @@ def test_records_filter_by_period_and_list_every_metric_that_gained(clock, api, 
         player, T + DAY / 2, skills=skill_entries(attack=5_000), bosses=boss_entries(zulrah=15)
     )
     body = api.get("/api/players/ZEZIMA/records", {"period": "day"}).json()
-    assert [(r["metric"], r["value"]) for r in body] == [
+    assert [(r["metric"], r["value"]) for r in body if r["metric"] not in ("ehp", "ehb")] == [
         ("overall", 4_000),
         ("attack", 4_000),
         ("zulrah", 5),
     ]
     assert {r["period"] for r in body} == {"day"}
+    # Efficient hours, last: what the gains are worth under main's rates, in hours.
+    efficient = {r["metric"]: r["value"] for r in body if r["metric"] in ("ehp", "ehb")}
+    zulrah_rate = efficiency.rates().tables["main"].boss_rates["zulrah"]
+    assert efficient["ehb"] == round(5 / zulrah_rate, 3)
+    assert efficient["ehp"] > 0
+    assert [r["metric"] for r in body][-2:] == ["ehp", "ehb"]
 
 
 def test_a_player_without_records_has_none(clock, api, player):
