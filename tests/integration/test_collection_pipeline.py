@@ -119,7 +119,7 @@ def _exercise(api, stack, fake_hiscores):
     fake_hiscores.set_fault("slow", delay=30, player="gen 2", times=1)
     seen = fake_hiscores.request_count
     make_due(victim)
-    wait_for(lambda: fake_hiscores.request_count > seen, timeout=30, what="the fetch to start")
+    wait_for(lambda: fake_hiscores.request_count > seen, timeout=60, what="the fetch to start")
     stack.kill("worker")
     stack.start("worker")
     # The lease (FETCH_LEASE_SECONDS) expires and the scheduler claims the player again.
