@@ -30,6 +30,7 @@ PATH_VALUES = {
     "metric": "overall",
     "id": "1",
     "slug": "clan",
+    "measure": "ehp",
 }
 
 
