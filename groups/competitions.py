@@ -2,10 +2,13 @@
 
 A participant's start is their state at `starts_at` (the latest record at or
 before it; for a player first seen later, their first record after it), and
-their end their state at `ends_at` (or now, while it runs): the records nearest
-the boundaries. Deadlines (`players.deadlines`, one source per competition,
-kept in step with its dates and lineup) have the scheduler fetch every
-participant within minutes before each boundary, ahead of routine fetches.
+their end their state at `ends_at` (or now, while it runs). Deadlines
+(`players.deadlines`, one source per competition, kept in step with its dates
+and lineup) have the scheduler fetch every participant ahead of routine fetches
+within minutes before the start and within minutes after the end: only a fetch
+after the end can show everything gained up to it, so that fetch (the first
+record in the end's deadline window) stands for the state at the end, and the
+latest record before the end only where it is missing.
 Gains follow the progress rules (`progress.gains.gain_of`), approximate flags
 included.
 
@@ -28,7 +31,7 @@ from django.utils import timezone
 
 from hiscores import catalogue
 from hiscores.usernames import InvalidUsername, normalise
-from players.deadlines import before, clear_deadlines, set_deadlines
+from players.deadlines import DEADLINE_WINDOW, after, before, clear_deadlines, set_deadlines
 from players.models import Player
 from players.records import HiscoreRecord
 from progress import efficiency
@@ -158,11 +161,11 @@ def _deadline_source(competition: Competition) -> str:
 
 
 def sync_deadlines(competition: Competition) -> None:
-    """Ask the scheduler to fetch every participant within minutes before each
-    boundary (`players.deadlines`): the records the standings compare are then
-    the latest at or before each boundary, minutes old at most."""
+    """Ask the scheduler to fetch every participant within minutes before the
+    start and within minutes after the end (`players.deadlines`): the records
+    the standings compare are then minutes from each boundary at most."""
     player_ids = list(competition.participants.values_list("player_id", flat=True))
-    moments = [before(competition.starts_at), before(competition.ends_at)]
+    moments = [before(competition.starts_at), after(competition.ends_at)]
     set_deadlines(_deadline_source(competition), player_ids, moments)
 
 
@@ -337,26 +340,35 @@ def boundary_states(
     end: datetime,
     *,
     sections: Collection[str] = SECTIONS,
+    end_fetched_by: datetime | None = None,
 ) -> dict[int, tuple[State, State]]:
     """Each player's states at `start` and `end`: the latest record at or before
     each (for a player first seen after `start`, their first record after it).
-    Players with no record by `end` are left out. A few queries whatever the
-    number of players: one index probe per player and boundary inside one
-    statement, then the records themselves."""
+    With `end_fetched_by`, the first record fetched from `end` until then (the
+    fetch an end's deadline asked for) stands for the state at `end`, being the
+    only one that shows all that was gained up to it. Players with no record by
+    then are left out. A few queries whatever the number of players: one index
+    probe per player and boundary inside one statement, then the records themselves."""
     records = HiscoreRecord.objects.filter(player_id=OuterRef("pk")).values("pk")
+    probes = {
+        "end_id": records.filter(fetched_at__lte=end).order_by("-fetched_at")[:1],
+        "at_start_id": records.filter(fetched_at__lte=start).order_by("-fetched_at")[:1],
+        "first_id": records.filter(fetched_at__gt=start).order_by("fetched_at")[:1],
+    }
+    if end_fetched_by is not None:
+        probes["settled_id"] = records.filter(
+            fetched_at__gte=end, fetched_at__lte=end_fetched_by
+        ).order_by("fetched_at")[:1]
     rows = (
         Player.objects.filter(pk__in=list(player_ids))
-        .annotate(
-            end_id=Subquery(records.filter(fetched_at__lte=end).order_by("-fetched_at")[:1]),
-            at_start_id=Subquery(records.filter(fetched_at__lte=start).order_by("-fetched_at")[:1]),
-            first_id=Subquery(records.filter(fetched_at__gt=start).order_by("fetched_at")[:1]),
-        )
-        .values_list("pk", "end_id", "at_start_id", "first_id")
+        .annotate(**{name: Subquery(probe) for name, probe in probes.items()})
+        .values("pk", *probes)
     )
     pairs = {}
-    for player_id, end_id, at_start_id, first_id in rows:
+    for row in rows:
+        end_id = row.get("settled_id") or row["end_id"]
         if end_id is not None:
-            pairs[player_id] = (at_start_id or first_id or end_id, end_id)
+            pairs[row["pk"]] = (row["at_start_id"] or row["first_id"] or end_id, end_id)
     # Only the JSON sections asked for leave the database: they are most of a row.
     unread = {"skills_data", "bosses_data", "activities_data"} - {f"{s}_data" for s in sections}
     loaded = HiscoreRecord.objects.defer(*unread).in_bulk(
@@ -397,6 +409,7 @@ def standings(
             competition.starts_at,
             end,
             sections=sections_for(metrics),
+            end_fetched_by=after(end) if end == competition.ends_at else None,
         )
         if now >= competition.starts_at
         else {}
@@ -466,20 +479,22 @@ def standings(
 
 
 def announce_boundaries(*, now: datetime | None = None) -> tuple[int, int]:
-    """Send `competition_started` / `competition_finished` for each competition whose
-    start / end has passed, once each: a conditional update claims the moment, so
-    two beats (or a retried tick) never send one twice. A competition created or
-    moved after its finish was sent is not announced again. Returns (started, finished)."""
+    """Send `competition_started` for each competition whose start has passed, and
+    `competition_finished` for each whose end's deadline window has closed (the
+    fetches after the end are in, so the standings a receiver reads are final);
+    once each: a conditional update claims the moment, so two beats (or a retried
+    tick) never send one twice. A competition created or moved after its finish
+    was sent is not announced again. Returns (started, finished)."""
     from .signals import competition_finished, competition_started
 
     now = now or timezone.now()
     counts = []
-    for signal, moment, mark in (
-        (competition_started, "starts_at", "started_sent_at"),
-        (competition_finished, "ends_at", "finished_sent_at"),
+    for signal, moment, mark, passed in (
+        (competition_started, "starts_at", "started_sent_at", now),
+        (competition_finished, "ends_at", "finished_sent_at", now - DEADLINE_WINDOW),
     ):
         due = list(
-            Competition.objects.filter(**{f"{moment}__lte": now, f"{mark}__isnull": True})
+            Competition.objects.filter(**{f"{moment}__lte": passed, f"{mark}__isnull": True})
             .order_by(moment)
             .values_list("pk", flat=True)[:100]
         )

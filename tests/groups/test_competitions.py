@@ -11,6 +11,7 @@ import pytest
 from groups.competitions import announce_boundaries
 from groups.models import Competition
 from groups.signals import competition_finished, competition_started
+from players.deadlines import DEADLINE_WINDOW, after, before
 from progress import efficiency
 from tests.conftest import bearer_client
 from tests.factories import PlayerFactory, UserFactory
@@ -176,10 +177,25 @@ def test_the_end_is_the_state_at_the_end_and_later_records_do_not_count(clock, a
     competition = create(api, participants=["Alpha"]).json()
     clock.move_to(END + timedelta(days=3))
     grow(alpha, END - timedelta(minutes=2), 150_000)
-    grow(alpha, END + timedelta(days=1), 900_000)
+    grow(alpha, END + DEADLINE_WINDOW + timedelta(seconds=1), 900_000)
     detail = bearer_client(UserFactory(username="r")).get(f"/api/competitions/{competition['id']}")
     assert detail.json()["status"] == "finished"
     assert detail.json()["standings"][0]["metrics"]["attack"]["gained"] == 50_000
+
+
+def test_the_fetch_after_the_end_is_the_end_state(clock, api, players):
+    """The end's deadline fetch, minutes after the end, shows what was gained in
+    the minutes before it; a record after it does not count."""
+    alpha = players[0]
+    grow(alpha, NOW - timedelta(days=1), 100_000)
+    competition = create(api, participants=["Alpha"]).json()
+    clock.move_to(END + timedelta(days=3))
+    grow(alpha, END - timedelta(hours=1), 150_000)
+    grow(alpha, END + timedelta(minutes=1), 170_000)
+    grow(alpha, END + timedelta(minutes=5), 900_000)
+    detail = bearer_client(UserFactory(username="r")).get(f"/api/competitions/{competition['id']}")
+    standing = detail.json()["standings"][0]["metrics"]["attack"]
+    assert (standing["end"], standing["gained"]) == (170_000, 70_000)
 
 
 def test_a_participant_renamed_mid_competition_keeps_their_standing(clock, api, players):
@@ -266,7 +282,9 @@ def test_start_and_finish_are_announced_once_each(
             assert announce_boundaries(now=START - timedelta(seconds=1)) == (0, 0)
             assert announce_boundaries(now=START) == (1, 0)
             assert announce_boundaries(now=START + timedelta(days=1)) == (0, 0)
-            assert announce_boundaries(now=END) == (0, 1)
+            # The finish waits for the fetches after the end (players.deadlines).
+            assert announce_boundaries(now=END) == (0, 0)
+            assert announce_boundaries(now=END + DEADLINE_WINDOW) == (0, 1)
             assert announce_boundaries(now=END + timedelta(days=1)) == (0, 0)
     finally:
         competition_started.disconnect(dispatch_uid="s")
@@ -286,7 +304,9 @@ def test_every_participant_gets_a_deadline_at_both_boundaries_kept_in_step(clock
     competition = create(api, participants=["Alpha", "Bravo"]).json()
     source = f"competition:{competition['id']}"
     assert deadlines() == {
-        (source, name, moment) for name in ("Alpha", "Bravo") for moment in (START, END)
+        (source, name, moment)
+        for name in ("Alpha", "Bravo")
+        for moment in (before(START), after(END))
     }
     later_end = END + timedelta(days=1)
     url = f"/api/competitions/{competition['id']}"
@@ -294,7 +314,10 @@ def test_every_participant_gets_a_deadline_at_both_boundaries_kept_in_step(clock
         url, {"participants": ["Charlie"], "ends_at": later_end.isoformat()}, format="json"
     )
     assert response.status_code == 200
-    assert deadlines() == {(source, "Charlie", START), (source, "Charlie", later_end)}
+    assert deadlines() == {
+        (source, "Charlie", before(START)),
+        (source, "Charlie", after(later_end)),
+    }
     assert api.delete(url).status_code == 204
     assert deadlines() == set()
 
