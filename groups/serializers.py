@@ -7,8 +7,8 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from api.fields import GainValueField
 from players.api.serializers import RejectUnknownFieldsMixin
-from progress.bests_views import GainValueField
 
 from .models import MemberStatus, Role
 

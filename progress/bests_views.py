@@ -8,13 +8,13 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
 )
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import GainValueField
 from api.params import PERIODS, PeriodField, QueryParams
 from players.models import Player
 from players.selectors import player_by_name
@@ -25,14 +25,6 @@ from .errors import known_metric
 from .models import BestGain
 
 _ROW_FIELDS = ("metric", "period", "value", "start_at", "end_at", "approximate")
-
-
-@extend_schema_field(OpenApiTypes.NUMBER)
-class GainValueField(serializers.Field):
-    """A whole number (experience, kills, score), or hours for `ehp` and `ehb`."""
-
-    def to_representation(self, value):
-        return value
 
 
 class RecordSerializer(serializers.Serializer):

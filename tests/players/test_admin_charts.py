@@ -12,7 +12,7 @@ import time_machine
 from django.utils.dateparse import parse_datetime
 
 from hiscores import catalogue
-from players.admin import CHART_POINTS, CHART_RANGE, CHART_RANGES
+from players.admin.player_charts import CHART_POINTS, CHART_RANGE, CHART_RANGES
 from players.records import HiscoreRecord
 from tests.factories import HiscoreRecordFactory, PlayerFactory, UserFactory
 

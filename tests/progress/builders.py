@@ -1,9 +1,13 @@
-"""Records and states shaped the way the collector stores them, for progress tests."""
+"""Records and states shaped the way the collector stores them, for progress tests,
+and hypothesis strategies drawing histories of them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+from hypothesis import strategies as st
 
 from hiscores import catalogue, levels
 from players.models import Player
@@ -92,3 +96,59 @@ def state(
         bosses=dict(bosses or {}),
         activities=dict(activities or {}),
     )
+
+
+# Few distinct values, so that equal values, rollbacks and unranked rows all come up.
+experience = st.none() | st.sampled_from([0, 400_000, 900_000, 2_500_000])
+kills = st.none() | st.sampled_from([5, 12, 60, 200])
+# Gaps from minutes to months, so that records fall on every side of every period.
+gaps = st.sampled_from([600, 3_600, 20 * 3_600, 3 * 86_400, 8 * 86_400, 40 * 86_400, 300 * 86_400])
+
+
+@st.composite
+def record_values(
+    draw,
+    *,
+    overalls: Sequence[int | str | None] = ("sum", None, 0, 60_000_000, 90_000_000),
+    revealing: bool = False,
+) -> dict[str, Any]:
+    """`add_record`'s keywords: Overall is one of `overalls`, where "sum" is the
+    skills' total when every skill is ranked and unknown otherwise; `revealing`
+    sometimes makes it a total that gives away a lone unranked skill instead."""
+    # Every other skill known or every one unranked: with attack alone unranked and
+    # Overall known, Overall reveals its experience.
+    skills = skill_entries(
+        draw(st.sampled_from([None, 1_000_000])),
+        attack=draw(experience),
+        sailing=draw(experience),
+    )
+    bosses = boss_entries(zulrah=draw(kills), mimic=draw(kills))
+    activities = activity_entries(last_man_standing=draw(st.none() | st.sampled_from([600, 800])))
+    # A row the hiscores did not list yet, or no longer list.
+    unlisted = ((skills, "sailing"), (bosses, "mimic"), (activities, "last_man_standing"))
+    for section, slug in unlisted:
+        if draw(st.booleans()) and draw(st.booleans()):
+            del section[slug]
+    overall = draw(st.sampled_from(overalls))
+    if overall == "sum":
+        known = [e["experience"] for e in skills.values() if e is not None]
+        overall = sum(known) if len(known) == len(skills) else None
+        if overall is None and revealing and draw(st.booleans()):
+            # A total that reveals a lone unranked skill, not always growing with it.
+            overall = sum(known) + draw(st.sampled_from([-100, 0, 300_000, 800_000]))
+    return {
+        "skills": skills,
+        "bosses": bosses,
+        "activities": activities,
+        "overall_experience": overall,
+    }
+
+
+@st.composite
+def histories(draw, values: st.SearchStrategy, *, max_records: int) -> list[tuple[int, dict]]:
+    """One player's records: (seconds after the start, `values` drawn), `gaps` apart."""
+    at, history = 0, []
+    for _ in range(draw(st.integers(1, max_records))):
+        at += draw(gaps)
+        history.append((at, draw(values)))
+    return history

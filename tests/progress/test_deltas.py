@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -20,62 +19,25 @@ from progress.models import Delta, DeltaWindow
 from progress.states import State, state_of
 from progress.tasks import refresh_deltas
 from tests.factories import HiscoreRecordFactory, PlayerFactory
-from tests.progress.builders import NOW, activity_entries, add_record, boss_entries, skill_entries
+from tests.progress.builders import NOW, add_record, boss_entries, histories, record_values
 
 pytestmark = pytest.mark.django_db
 
 T0 = NOW - timedelta(days=800)
-# Few distinct values, so that equal values, rollbacks and unranked rows all come up.
-experience = st.none() | st.sampled_from([0, 400_000, 900_000, 2_500_000])
-kills = st.none() | st.sampled_from([5, 12, 60, 200])
-
-
-@st.composite
-def record_values(draw) -> dict[str, Any]:
-    skills = skill_entries(
-        draw(st.sampled_from([None, 1_000_000])),
-        attack=draw(experience),
-        sailing=draw(experience),
-    )
-    bosses = boss_entries(zulrah=draw(kills), mimic=draw(kills))
-    activities = activity_entries(last_man_standing=draw(st.none() | st.sampled_from([600, 800])))
-    # A row the hiscores did not list yet.
-    unlisted = ((skills, "sailing"), (bosses, "mimic"), (activities, "last_man_standing"))
-    for section, slug in unlisted:
-        if draw(st.booleans()) and draw(st.booleans()):
-            del section[slug]
-    overall = draw(st.sampled_from(["sum", None, 0, 60_000_000, 90_000_000]))
-    if overall == "sum":
-        known = [e["experience"] for e in skills.values() if e is not None]
-        overall = sum(known) if len(known) == len(skills) else None
-    return {
-        "skills": skills,
-        "bosses": bosses,
-        "activities": activities,
-        "overall_experience": overall,
-    }
-
-
-# Gaps from minutes to months, so that records fall on every side of every period.
-gaps = st.sampled_from([600, 3_600, 20 * 3_600, 3 * 86_400, 8 * 86_400, 40 * 86_400, 300 * 86_400])
 
 
 @st.composite
 def scenarios(draw) -> tuple[list[list[tuple[int, dict]]], list[tuple[int, str]]]:
     """Players' histories (seconds after T0, values) and what else happens when:
     a beat tick, or a look at the boards."""
-    histories = []
-    for _ in range(draw(st.integers(1, 3))):
-        at, history = 0, []
-        for _ in range(draw(st.integers(1, 5))):
-            at += draw(gaps)
-            history.append((at, draw(record_values())))
-        histories.append(history)
-    end = max(at for history in histories for at, _ in history) + 400 * 86_400
+    drawn = [
+        draw(histories(record_values(), max_records=5)) for _ in range(draw(st.integers(1, 3)))
+    ]
+    end = max(at for history in drawn for at, _ in history) + 400 * 86_400
     moments = st.integers(0, end)
     events = [(draw(moments), "tick") for _ in range(draw(st.integers(0, 3)))]
     events += [(draw(moments), "look") for _ in range(draw(st.integers(1, 6)))]
-    return histories, events
+    return drawn, events
 
 
 def value_of(state: State, metric: str) -> int | None:

@@ -39,7 +39,7 @@
   const MINUTE = 60 * 1000;
   const HOUR = 60 * MINUTE;
   const DAY = 24 * HOUR;
-  // Days back from now; "all" reaches the first record (players/admin.py CHART_RANGES).
+  // Days back from now; "all" reaches the first record (players/admin/player_charts.py CHART_RANGES).
   const RANGE_DAYS = { day: 1, week: 7, month: 30, year: 365, all: null };
   // The history API reads at most this many days (docs/api.md).
   const MAX_DAYS = 3650;
