@@ -116,7 +116,7 @@ from players.recording import Answer, fetch_record_successes  # noqa: E402
 from players.records import HiscoreRecord  # noqa: E402
 from players.scheduling import MAX_BATCH  # noqa: E402
 from players.signals import record_written  # noqa: E402
-from progress import bests_table  # noqa: E402
+from progress import bests_table, efficiency  # noqa: E402
 from progress.models import BestGain, Delta, DeltaWindow  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -547,6 +547,10 @@ def fold_cost(players: list[Player]) -> tuple[float, float]:
     finally:
         record_written.disconnect(dispatch_uid="bench.keep")
         record_written.connect(bests_table.on_record_written, dispatch_uid="progress.bests")
+    # The EHP a process keeps for states it measured (progress.efficiency) holds the
+    # rebuild's just before: a worker folding in a new record has none of its starts'.
+    for table in efficiency.rates().tables.values():
+        table.forget()
     started = time.perf_counter()
     for records in written:
         bests_table.on_record_written(sender=HiscoreRecord, records=records)

@@ -21,7 +21,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,20 @@ class Table:
 
         self.start_bonuses = sorted((b for b in bonuses if not b.end), key=fan_out)
         self.end_bonuses = sorted((b for b in bonuses if b.end), key=fan_out)
+        # The skills `bonus_experience` reads: resetting any other skill leaves every
+        # bonus as it is, so `ehp_by_skill` need not compute them again for it.
+        self.bonus_inputs = frozenset(b.origin_skill for b in bonuses) | {
+            skill
+            for b in self.end_bonuses
+            if (b.origin_skill, b.bonus_skill) in _SCALED_BONUSES
+            for skill in (b.origin_skill, b.bonus_skill)
+        }
+        # A scaled bonus reads two skills' experience: `ehp_by_skill` asks for the same
+        # one once per skill it resets, so its answers are kept (a pure function).
+        self._scaled_between = lru_cache(maxsize=4_096)(self._scaled_bonus_of)
+        # A record's EHP is asked for once per gain measured to or from it (the
+        # records fold in one state against several starts): answers are kept.
+        self._ehp_of = lru_cache(maxsize=1_024)(self._total_ehp)
         self.maximum = self._maximum_hours()
 
     @property
@@ -154,18 +168,23 @@ class Table:
     def _scaled_bonus(self, stats: Mapping[str, float], origin: str, target: str) -> float:
         """The bonus left to give when the origin's method is slower in reality than
         on paper: the paper bonus minus what the extra real time would have given."""
+        return self._scaled_between(origin, target, stats[origin], stats[target])
+
+    def _scaled_bonus_of(
+        self, origin: str, target: str, origin_exp: float, target_exp: float
+    ) -> float:
         origin_method = next((m for m in self.methods.get(origin, []) if m.real_rate), None)
         target_methods = self.methods.get(target) or []
         origin_bonuses = self.bonuses_of.get(origin) or []
         ratio = origin_bonuses[0].ratio if origin_bonuses else 0
         if origin_method is None or not target_methods or not ratio:
             return 0
-        origin_start = max(origin_method.start_exp, stats[origin])
+        origin_start = max(origin_method.start_exp, origin_exp)
         real = self.skill_time(origin, origin_start, MAX_EXPERIENCE, real=True) + self.skill_time(
-            target, stats[target], MAX_EXPERIENCE, real=True
+            target, target_exp, MAX_EXPERIENCE, real=True
         )
         paper = self.skill_time(origin, origin_start, MAX_EXPERIENCE) + self.skill_time(
-            target, stats[target], MAX_EXPERIENCE
+            target, target_exp, MAX_EXPERIENCE
         )
         return (MAX_EXPERIENCE - origin_start) * ratio - (real - paper) * target_methods[-1].rate
 
@@ -186,8 +205,11 @@ class Table:
                     if dependant not in affected:
                         affected.append(dependant)
             reset = {**stats, origin: 0}
-            reset_start_bonus = self.bonus_experience(reset, end=False)
-            reset_end_bonus = self.bonus_experience(reset, end=True)
+            if origin in self.bonus_inputs:
+                reset_start_bonus = self.bonus_experience(reset, end=False)
+                reset_end_bonus = self.bonus_experience(reset, end=True)
+            else:
+                reset_start_bonus, reset_end_bonus = start_bonus, end_bonus
             hours = 0.0
             for skill in [*affected, origin]:
                 start = stats[skill] + start_bonus[skill]
@@ -205,7 +227,15 @@ class Table:
         return result
 
     def ehp(self, experience: Mapping[str, int | None]) -> float:
-        return self.ehp_by_skill(experience)["overall"]
+        return self._ehp_of(tuple(max(0, experience.get(skill) or 0) for skill in SKILLS))
+
+    def forget(self) -> None:
+        """Drop the kept answers (bench.progress measures a fold-in without them)."""
+        self._ehp_of.cache_clear()
+        self._scaled_between.cache_clear()
+
+    def _total_ehp(self, experience: tuple[int, ...]) -> float:
+        return self.ehp_by_skill(dict(zip(SKILLS, experience, strict=True)))["overall"]
 
     def ehb(self, kills: Mapping[str, int | None]) -> float:
         return sum(

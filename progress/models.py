@@ -109,10 +109,10 @@ class BestGain(models.Model):
     period = models.CharField(max_length=5, choices=[(name, name) for name in PERIODS])
     value = models.BigIntegerField()
     approximate = models.BooleanField(default=False)
-    # The two records the gain is measured between; deleting either deletes the row
-    # (`manage.py rebuild_records` computes it again from what is left).
-    start_record = models.ForeignKey(HiscoreRecord, on_delete=models.CASCADE, related_name="+")
-    end_record = models.ForeignKey(HiscoreRecord, on_delete=models.CASCADE, related_name="+")
+    # The two records the gain is measured between, named by when they were fetched
+    # (a player's records are unique by it). No foreign key to them: each would be
+    # an index and a check written with every row, and a row is written for each
+    # metric and period a new record beats (docs/architecture.md, "Records").
     start_at = models.DateTimeField()
     end_at = models.DateTimeField()
     # The player's key, for ties on a board, in its index (a rename rewrites it).

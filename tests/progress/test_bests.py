@@ -236,7 +236,10 @@ def _histories_then_batch(count: int) -> tuple[list, list[HiscoreRecord]]:
 
 
 @pytest.mark.parametrize("count", [1, 6])
-def test_a_written_batch_is_folded_in_as_brute_force_says(count):
+@pytest.mark.parametrize("chunk", [3, bests_table.UPSERT_CHUNK])
+def test_a_written_batch_is_folded_in_as_brute_force_says(count, chunk, monkeypatch):
+    # A small chunk: the rows go as full chunks and a rest, each a statement.
+    monkeypatch.setattr(bests_table, "UPSERT_CHUNK", chunk)
     players, batch = _histories_then_batch(count)
     bests_table.on_record_written(sender=HiscoreRecord, records=batch)
     for who in players:
@@ -256,8 +259,6 @@ def test_a_batch_of_many_players_costs_the_queries_of_one():
         return len(captured.captured_queries)
 
     one = queries_for(1)
-    # SQLite caps a statement's parameters, so there a bulk write of many rows
-    # splits in two; PostgreSQL takes each in one statement.
-    split = 0 if connection.vendor == "postgresql" else 1
-    assert one <= queries_for(8) <= one + split
+    # The rows go UPSERT_CHUNK at a time: the full chunks in one call, the rest in another.
+    assert one <= queries_for(8) <= one + 1
     assert one <= 12
