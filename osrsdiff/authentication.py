@@ -9,6 +9,13 @@ is refused from their next request on. Only a change that bypasses the model's
 signals (a bulk `update()`), or one made while another request was putting the
 row it had just read back into the cache, may go unseen, for USER_STATE_SECONDS
 at most.
+
+Checking a token's signature costs more than the rest of authentication: each
+process keeps the tokens it has verified (`_verified`), keyed by their exact
+bytes, so a client's next request with the same token only checks its expiry
+again. A token's validity depends on nothing but its bytes, the signing key and
+the clock (access tokens are not blacklisted; revoking a user goes through the
+user state above), so keeping it cannot accept a token that would be refused.
 """
 
 from __future__ import annotations
@@ -24,8 +31,10 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from redis import RedisError
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import aware_utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +47,9 @@ USER_STATE_FIELDS = frozenset({"id", "username", "is_active", "is_staff", "is_su
 # Saving or deleting a user drops their entry at once; this bounds how long a
 # change that bypasses the model's signals (a bulk `update()`) goes unseen.
 USER_STATE_SECONDS = 60
+# Tokens a process keeps verified: more than the clients one process serves
+# within a token's lifetime (JWT_ACCESS_MINUTES), and a megabyte or two at most.
+VERIFIED_TOKENS = 1024
 
 
 def _user_state_key(user_id) -> str:
@@ -50,6 +62,15 @@ class CachedUserJWTAuthentication(JWTAuthentication):
     """simplejwt's, with the user's few columns from the cache (one round trip)
     instead of a query per request. An unknown or inactive user is refused as
     simplejwt refuses them (401)."""
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        token = _verified(raw_token)
+        # Verified once, perhaps minutes ago: it may have expired since.
+        try:
+            token.check_exp(current_time=aware_utcnow())
+        except TokenError:
+            return super().get_validated_token(raw_token)  # refuses it in simplejwt's words
+        return token
 
     def get_user(self, validated_token):
         try:
@@ -80,6 +101,13 @@ class CachedUserJWTScheme(SimpleJWTScheme):
     """The same bearer scheme in the OpenAPI schema as simplejwt's own."""
 
     target_class = "osrsdiff.authentication.CachedUserJWTAuthentication"
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS)
+def _verified(raw_token: bytes) -> Token:
+    """simplejwt's check of a token's signature and claims. A token it refuses
+    raises, and is not kept."""
+    return JWTAuthentication().get_validated_token(raw_token)
 
 
 @functools.cache
