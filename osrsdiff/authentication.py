@@ -36,6 +36,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
+from api.conditional import keep_fetched, kept_body_key
+
 logger = logging.getLogger(__name__)
 
 # What the cache raises when it is away (Redis in the full stack, a table on the
@@ -72,14 +74,26 @@ class CachedUserJWTAuthentication(JWTAuthentication):
             return super().get_validated_token(raw_token)  # refuses it in simplejwt's words
         return token
 
+    def authenticate(self, request):
+        # simplejwt's, with the request handed on to the user's lookup.
+        header = self.get_header(request)
+        raw_token = None if header is None else self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        validated_token = self.get_validated_token(raw_token)
+        return self._user(validated_token, request), validated_token
+
     def get_user(self, validated_token):
+        return self._user(validated_token, None)
+
+    def _user(self, validated_token, request):
         try:
             user_id = validated_token[self._user_id_claim()]
         except KeyError:
             raise InvalidToken("Token contained no recognizable user identification") from None
         model, fields = _state_fields()
         kept = settings.USER_STATE_CACHE
-        values = _cache_call(cache.get, _user_state_key(user_id)) if kept else None
+        values = _kept_state(user_id, request) if kept else None
         if values is None:
             values = model.objects.filter(pk=user_id).values_list(*fields).first()
             if values is None:
@@ -101,6 +115,20 @@ class CachedUserJWTScheme(SimpleJWTScheme):
     """The same bearer scheme in the OpenAPI schema as simplejwt's own."""
 
     target_class = "osrsdiff.authentication.CachedUserJWTAuthentication"
+
+
+def _kept_state(user_id, request):
+    """The user's kept columns; for a conditional read, with the body it will look
+    for, in one round trip (api.conditional, "kept_body_key")."""
+    key = _user_state_key(user_id)
+    body_key = None if request is None else kept_body_key(request)
+    if body_key is None:
+        return _cache_call(cache.get, key)
+    found = _cache_call(cache.get_many, [key, body_key])
+    if found is None:
+        return None  # the cache is away: the view finds it so too
+    keep_fetched(request, body_key, found.get(body_key))
+    return found.get(key)
 
 
 @functools.lru_cache(maxsize=VERIFIED_TOKENS)

@@ -289,3 +289,56 @@ def test_a_listed_player_reads_as_the_player_itself(clock, api):
     assert listed == [api.get("/api/players/zezima").json()]
     assert listed == [PlayerSerializer(Player.objects.get()).data]
     assert listed[0]["last_fetched"] == "2026-06-15T12:00:00Z"
+
+
+# --- One round trip to the cache ------------------------------------------------------
+
+
+@pytest.fixture
+def cache_calls(settings, monkeypatch):
+    """Calls to the cache by name, with the user's state kept there (as on Redis)."""
+    from django.core.cache import caches
+
+    settings.USER_STATE_CACHE = True
+    backend = type(caches["default"])
+    calls = []
+    for name in ("get", "get_many"):
+        original = getattr(backend, name)
+
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(backend, name, counted)
+    return calls
+
+
+def test_a_kept_body_comes_with_the_users_state_in_one_round_trip(zezima, api, cache_calls):
+    first = api.get(STATS)
+    cache_calls.clear()
+    again = api.get(STATS)
+    assert cache_calls == ["get_many"]
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+
+
+def test_a_body_fetched_with_the_users_state_is_still_checked(zezima, api, clock, cache_calls):
+    etag = api.get(STATS)["ETag"]
+    clock.shift(timedelta(minutes=5))
+    fetch(zezima, attack_xp=1_200_000)
+    response = api.get(STATS, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert attack_xp(response) == 1_200_000
+
+
+def test_a_read_is_answered_while_the_whole_cache_is_away(zezima, api, settings, monkeypatch):
+    from django.core.cache import caches
+
+    settings.USER_STATE_CACHE = True
+    backend = type(caches["default"])
+    for name in ("get", "get_many", "set"):
+        monkeypatch.setattr(backend, name, CacheAway.get)
+    response = api.get(STATS)
+    assert response.status_code == 200
+    assert attack_xp(response) == 1_000_000
+    assert api.get(STATS, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
