@@ -155,3 +155,17 @@ def test_a_gain_is_the_difference_under_the_one_table():
     assert efficiency.ehp_gained(MAIN, start, end, gains) == pytest.approx(
         MAIN.ehp(end) - MAIN.ehp(start)
     )
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(st.sampled_from(efficiency.SKILLS), st.integers(0, 200_000_000)))
+def test_a_kept_ehp_is_the_ehp_computed_afresh(experience):
+    assert MAIN.ehp(experience) == MAIN.ehp_by_skill(experience)["overall"]
+
+
+def test_the_ehp_of_a_state_asked_for_again_is_not_computed_again(monkeypatch):
+    state = {"attack": 13_034_431, "woodcutting": 4_567_890, "firemaking": 12_345}
+    first = MAIN.ehp(state)
+    monkeypatch.setattr(MAIN, "ehp_by_skill", pytest.fail)
+    # Any spelling of the same state: unranked and missing skills count as 0.
+    assert MAIN.ehp({**state, "cooking": None, "fishing": -1}) == first
