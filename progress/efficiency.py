@@ -21,7 +21,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,12 @@ SKILLS: tuple[str, ...] = catalogue.SKILL_SLUGS
 # Bonuses whose size is scaled by the difference between a method's nominal rate and
 # its real one (origin skill, bonus skill): drift net fishing, swimming and firefact.
 _SCALED_BONUSES = {("hunter", "fishing"), ("thieving", "agility"), ("firemaking", "thieving")}
+# EHP totals each table keeps, of the states last asked. A records rebuild asks a
+# record's EHP as the end of its windows and again as the first record of the day's,
+# week's and month's windows of later records (progress.bests): about 2 x 3,000
+# states apart for a player fetched every 15 minutes.
+EHP_KEPT = 8_192
+SKILL_TIMES_KEPT = 4_096
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +99,22 @@ class Table:
 
         self.start_bonuses = sorted((b for b in bonuses if not b.end), key=fan_out)
         self.end_bonuses = sorted((b for b in bonuses if b.end), key=fan_out)
+        # The skills whose experience `bonus_experience` reads: each bonus's origin,
+        # and both skills of a scaled one. Resetting any other skill leaves the bonus
+        # experience as it was, so `ehp_by_skill` need not compute it again.
+        self.bonus_inputs = frozenset(
+            {b.origin_skill for b in bonuses}
+            | {
+                skill
+                for b in self.end_bonuses
+                if (b.origin_skill, b.bonus_skill) in _SCALED_BONUSES
+                for skill in (b.origin_skill, b.bonus_skill)
+            }
+        )
+        self._ehp_of = lru_cache(maxsize=EHP_KEPT)(self._total_ehp)
+        # An EHP asks some 75 training times (`ehp_by_skill`), nearly all of them
+        # asked by the EHP before too: a history's states differ in a few skills.
+        self._skill_times = lru_cache(maxsize=SKILL_TIMES_KEPT, typed=True)(self._skill_time)
         self.maximum = self._maximum_hours()
 
     @property
@@ -103,6 +125,9 @@ class Table:
 
     def skill_time(self, skill: str, start: float, end: float, *, real: bool = False) -> float:
         """Hours to train `skill` from `start` to `end` experience."""
+        return self._skill_times(skill, start, end, real)
+
+    def _skill_time(self, skill: str, start: float, end: float, real: bool) -> float:
         methods = self.methods.get(skill)
         if not methods or (len(methods) == 1 and methods[0].rate == 0):
             # Skills trained for free alongside others (Hitpoints, Magic, ...).
@@ -186,8 +211,11 @@ class Table:
                     if dependant not in affected:
                         affected.append(dependant)
             reset = {**stats, origin: 0}
-            reset_start_bonus = self.bonus_experience(reset, end=False)
-            reset_end_bonus = self.bonus_experience(reset, end=True)
+            if origin in self.bonus_inputs:
+                reset_start_bonus = self.bonus_experience(reset, end=False)
+                reset_end_bonus = self.bonus_experience(reset, end=True)
+            else:
+                reset_start_bonus, reset_end_bonus = start_bonus, end_bonus
             hours = 0.0
             for skill in [*affected, origin]:
                 start = stats[skill] + start_bonus[skill]
@@ -205,14 +233,22 @@ class Table:
         return result
 
     def ehp(self, experience: Mapping[str, int | None]) -> float:
-        return self.ehp_by_skill(experience)["overall"]
+        return self._ehp_of(tuple(max(0, experience.get(skill) or 0) for skill in SKILLS))
+
+    def _total_ehp(self, stats: tuple[int, ...]) -> float:
+        return self.ehp_by_skill(dict(zip(SKILLS, stats, strict=True)))["overall"]
 
     def ehb(self, kills: Mapping[str, int | None]) -> float:
         return sum(
-            _rounded(max(0, kills.get(boss) or 0) / rate)
+            self.boss_hours(boss, max(0, kills.get(boss) or 0))
             for boss, rate in self.boss_rates.items()
             if rate > 0
         )
+
+    def boss_hours(self, boss: str, kills: int) -> float:
+        """Hours to kill `boss` `kills` times (0 without a rate)."""
+        rate = self.boss_rates.get(boss, 0)
+        return _rounded(kills / rate) if rate > 0 else 0.0
 
     def time_to_max(self, experience: Mapping[str, int | None]) -> float:
         """Hours until every skill is 99."""
@@ -342,7 +378,7 @@ def ehp_gained(
 def ehb_gained(table: Table, gains: Mapping[str, Gain]) -> float:
     """EHB is linear in kills: each boss's kills gained over its rate."""
     return sum(
-        _rounded(gains[boss].value / rate)
+        table.boss_hours(boss, gains[boss].value)
         for boss, rate in table.boss_rates.items()
         if rate > 0 and boss in gains
     )
