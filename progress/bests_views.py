@@ -3,6 +3,7 @@ best records of one metric among tracked players."""
 
 from __future__ import annotations
 
+from django.db.models import Func, IntegerField, Subquery
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -93,21 +94,37 @@ def _board(metric: str, period: str):
 
 def board_version(request: Request, *, metric: str, **_) -> Version | None:
     """What a page of a records board is made of (`api.conditional`): its rows, with
-    their players' names, and how many rows the board holds, read with two queries
-    on the board's index (the page joined to the players, and the count). Whatever
-    changes the page changes these: a record folded in, a rebuild, a rename, a
-    player deleted. Only an ETag: a row that left the board leaves no date saying
-    so. None for a query the view refuses: it says why."""
+    their players' names, and how many rows the board holds, read with one query
+    on the board's index (the page joined to the players, the count beside it).
+    Whatever changes the page changes these: a record folded in, a rebuild, a
+    rename, a player deleted (a row names its two records, whose dates never
+    change). Only an ETag: a row that left the board leaves no date saying so.
+    None for a query the view refuses: it says why."""
     params = RecordsBoardParams(data=request.query_params)
     page = PageParams(data=request.query_params)
     if metric not in METRICS or not params.is_valid() or not page.is_valid():
         return None
     rows = _board(metric, _period_name(params.validated_data["period"]))
+    # COUNT(*), not of a column: the board's index alone answers it.
+    count = rows.order_by().annotate(count=Func(template="COUNT(*)", output_field=IntegerField()))
+    count = count.values("count")
     first = page.validated_data["offset"]
-    shown = rows.values_list(*_ROW_FIELDS, "player__username")[
+    shown = rows.values_list(*_VERSION_FIELDS, Subquery(count))[
         first : first + page.validated_data["limit"]
     ]
-    return Version(token=repr((rows.count(), list(shown))), modified=None)
+    shown = list(shown)
+    total = shown[0][-1] if shown else rows.count()
+    return Version(token=repr((total, [row[:-1] for row in shown])), modified=None)
+
+
+_VERSION_FIELDS = (
+    "player_id",
+    "value",
+    "approximate",
+    "start_record_id",
+    "end_record_id",
+    "player__username",
+)
 
 
 _METRIC_ORDER = {slug: index for index, slug in enumerate(METRICS)}
