@@ -49,12 +49,14 @@ it at the end.
     in a task's batch at once. The per-record figures are each batch's time over
     its records, for the write and the fold-in alike.
 
+    The records board is a conditional read (docs/api.md, "Conditional requests"),
+    measured as served, as the stats read it is compared with.
+
     python -m bench.progress --records   # part (e) alone, with its own 10,000 players
 
     BENCH_PROGRESS_BIG_RECORDS=20000 python -m bench.progress --records
-    # part (e) with a shorter history for the big player (the records rebuild over
-    # 100,000 records takes most of half an hour on a loaded two-core machine); the
-    # records read's ratio is then against that many records, and its GOAL line says so.
+    # a shorter history for the big player, for a quick look (the rebuild of 100,000
+    # records takes a few minutes); the GOAL lines then say how many records.
 
 BENCH_PROGRESS_DB names the database, so two runs on one server do not meet.
 """

@@ -28,7 +28,7 @@ from api.params import PERIODS
 from players.models import Player
 from players.records import HiscoreRecord
 
-from .bests import LONGEST, Best, Bests, bests_ending_at, broken_metrics, merge
+from .bests import LONGEST, Best, Bests, bests_ending_at, broken_metrics, fold_into, merge
 from .models import BestBreak, BestCursor, BestGain
 from .states import State, state_of
 
@@ -359,7 +359,7 @@ def _fold(player_id: int, key: str, through: datetime | None) -> tuple[int, date
                 firsts[period] = stream.state()
         while breaks and breaks[0][0].at < state.at - LONGEST:
             breaks.popleft()
-        changed |= merge(stored, bests_ending_at(state, firsts, breaks))
+        changed |= fold_into(stored, state, previous, firsts, breaks)
         if broken := broken_metrics(previous, state):
             breaks.append((state, broken))
             new_breaks.append(

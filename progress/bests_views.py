@@ -3,6 +3,7 @@ best records of one metric among tracked players."""
 
 from __future__ import annotations
 
+from django.db.models import Func, IntegerField, Subquery
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -14,7 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.conditional import Version, conditional_read
 from api.fields import GainValueField
+from api.pagination import PageParams
 from api.params import PERIODS, PeriodField, QueryParams
 from players.models import Player
 from players.selectors import player_by_name
@@ -76,10 +79,53 @@ def _record(row: dict) -> dict:
     }
 
 
+def _board(metric: str, period: str):
+    # Ties by name, in the board index's own order.
+    return BestGain.objects.filter(period=period, metric=metric).order_by("-value", "username_key")
+
+
+def board_version(request: Request, *, metric: str, **_) -> Version | None:
+    """What a page of a records board is made of (`api.conditional`): its rows, with
+    their players' names, and how many rows the board holds, read with one query
+    on the board's index (the page joined to the players, the count beside it).
+    Whatever changes the page changes these: a record folded in, a rebuild, a
+    rename, a player deleted (a row names its two records by their dates, unique
+    per player). Only an ETag: a row that left the board leaves no date saying so.
+    None for a query the view refuses: it says why."""
+    params = RecordsBoardParams(data=request.query_params)
+    page = PageParams(data=request.query_params)
+    if metric not in METRICS or not params.is_valid() or not page.is_valid():
+        return None
+    rows = _board(metric, _period_name(params.validated_data["period"]))
+    # COUNT(*), not of a column: the board's index alone answers it.
+    count = rows.order_by().annotate(count=Func(template="COUNT(*)", output_field=IntegerField()))
+    count = count.values("count")
+    first = page.validated_data["offset"]
+    shown = rows.values_list(*_VERSION_FIELDS, Subquery(count))[
+        first : first + page.validated_data["limit"]
+    ]
+    shown = list(shown)
+    total = shown[0][-1] if shown else rows.count()
+    return Version(token=repr((total, [row[:-1] for row in shown])), modified=None)
+
+
+_VERSION_FIELDS = (
+    "player_id",
+    "value",
+    "approximate",
+    "start_at",
+    "end_at",
+    "player__username",
+)
+
+
 _METRIC_ORDER = {slug: index for index, slug in enumerate(METRICS)}
 _PERIOD_ORDER = {name: index for index, name in enumerate(PERIODS)}
 _404 = OpenApiResponse(description="player_not_found or unknown_metric.")
 _422 = OpenApiResponse(description="A query parameter is not valid (details name it).")
+_304 = OpenApiResponse(
+    description="Not Modified: the page is the one whose ETag was sent in If-None-Match."
+)
 
 
 class PlayerRecordsView(APIView):
@@ -127,8 +173,14 @@ class RecordsLeaderboardView(generics.GenericAPIView):
         ],
         description="The largest records of `metric` over `period` among tracked players, "
         "largest first (ties by name), a page at a time.",
-        responses={200: RecordsLeaderboardEntrySerializer(many=True), 404: _404, 422: _422},
+        responses={
+            200: RecordsLeaderboardEntrySerializer(many=True),
+            304: _304,
+            404: _404,
+            422: _422,
+        },
     )
+    @conditional_read(board_version)
     def get(self, request: Request, metric: str) -> Response:
         metric = known_metric(metric, METRICS, kind="metric")
         params = RecordsBoardParams(data=request.query_params)
@@ -136,11 +188,7 @@ class RecordsLeaderboardView(generics.GenericAPIView):
         period = _period_name(params.validated_data["period"])
         # The page and its count read the board's index alone (no join: the count
         # would join every row of the board); the page's names come in one more read.
-        rows = (
-            BestGain.objects.filter(period=period, metric=metric)
-            .order_by("-value", "username_key")
-            .values(*_ROW_FIELDS, "player_id")
-        )
+        rows = _board(metric, period).values(*_ROW_FIELDS, "player_id")
         page = self.paginate_queryset(rows)
         names = dict(
             Player.objects.filter(pk__in=[row["player_id"] for row in page]).values_list(

@@ -38,6 +38,13 @@ SKILLS: tuple[str, ...] = catalogue.SKILL_SLUGS
 # Bonuses whose size is scaled by the difference between a method's nominal rate and
 # its real one (origin skill, bonus skill): drift net fishing, swimming and firefact.
 _SCALED_BONUSES = {("hunter", "fishing"), ("thieving", "agility"), ("firemaking", "thieving")}
+# EHP totals each table keeps, of the states last asked. A records rebuild asks a
+# record's EHP as the end of its windows and again as the first record of the day's,
+# week's and month's windows of later records (progress.bests): about 2 x 3,000
+# states apart for a player fetched every 15 minutes.
+EHP_KEPT = 8_192
+SKILL_TIMES_KEPT = 4_096
+SCALED_KEPT = 4_096
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +100,25 @@ class Table:
 
         self.start_bonuses = sorted((b for b in bonuses if not b.end), key=fan_out)
         self.end_bonuses = sorted((b for b in bonuses if b.end), key=fan_out)
-        # The skills `bonus_experience` reads: resetting any other skill leaves every
-        # bonus as it is, so `ehp_by_skill` need not compute them again for it.
-        self.bonus_inputs = frozenset(b.origin_skill for b in bonuses) | {
-            skill
-            for b in self.end_bonuses
-            if (b.origin_skill, b.bonus_skill) in _SCALED_BONUSES
-            for skill in (b.origin_skill, b.bonus_skill)
-        }
-        # A scaled bonus reads two skills' experience: `ehp_by_skill` asks for the same
-        # one once per skill it resets, so its answers are kept (a pure function).
-        self._scaled_between = lru_cache(maxsize=4_096)(self._scaled_bonus_of)
-        # A record's EHP is asked for once per gain measured to or from it (the
-        # records fold in one state against several starts): answers are kept.
-        self._ehp_of = lru_cache(maxsize=1_024)(self._total_ehp)
+        # The skills whose experience `bonus_experience` reads: each bonus's origin,
+        # and both skills of a scaled one. Resetting any other skill leaves the bonus
+        # experience as it was, so `ehp_by_skill` need not compute it again.
+        self.bonus_inputs = frozenset(
+            {b.origin_skill for b in bonuses}
+            | {
+                skill
+                for b in self.end_bonuses
+                if (b.origin_skill, b.bonus_skill) in _SCALED_BONUSES
+                for skill in (b.origin_skill, b.bonus_skill)
+            }
+        )
+        # Pure functions whose answers are kept: a record's EHP is asked for once per
+        # gain measured to or from it; an EHP asks some 75 training times, nearly all
+        # asked by the EHP before too (a history's states differ in a few skills);
+        # a scaled bonus reads two skills, asked once per skill `ehp_by_skill` resets.
+        self._ehp_of = lru_cache(maxsize=EHP_KEPT)(self._total_ehp)
+        self._skill_times = lru_cache(maxsize=SKILL_TIMES_KEPT, typed=True)(self._skill_time)
+        self._scaled_between = lru_cache(maxsize=SCALED_KEPT)(self._scaled_bonus_of)
         self.maximum = self._maximum_hours()
 
     @property
@@ -117,6 +129,9 @@ class Table:
 
     def skill_time(self, skill: str, start: float, end: float, *, real: bool = False) -> float:
         """Hours to train `skill` from `start` to `end` experience."""
+        return self._skill_times(skill, start, end, real)
+
+    def _skill_time(self, skill: str, start: float, end: float, real: bool) -> float:
         methods = self.methods.get(skill)
         if not methods or (len(methods) == 1 and methods[0].rate == 0):
             # Skills trained for free alongside others (Hitpoints, Magic, ...).
@@ -232,6 +247,7 @@ class Table:
     def forget(self) -> None:
         """Drop the kept answers (bench.progress measures a fold-in without them)."""
         self._ehp_of.cache_clear()
+        self._skill_times.cache_clear()
         self._scaled_between.cache_clear()
 
     def _total_ehp(self, experience: tuple[int, ...]) -> float:
@@ -239,10 +255,15 @@ class Table:
 
     def ehb(self, kills: Mapping[str, int | None]) -> float:
         return sum(
-            _rounded(max(0, kills.get(boss) or 0) / rate)
+            self.boss_hours(boss, max(0, kills.get(boss) or 0))
             for boss, rate in self.boss_rates.items()
             if rate > 0
         )
+
+    def boss_hours(self, boss: str, kills: int) -> float:
+        """Hours to kill `boss` `kills` times (0 without a rate)."""
+        rate = self.boss_rates.get(boss, 0)
+        return _rounded(kills / rate) if rate > 0 else 0.0
 
     def time_to_max(self, experience: Mapping[str, int | None]) -> float:
         """Hours until every skill is 99."""
@@ -372,7 +393,7 @@ def ehp_gained(
 def ehb_gained(table: Table, gains: Mapping[str, Gain]) -> float:
     """EHB is linear in kills: each boss's kills gained over its rate."""
     return sum(
-        _rounded(gains[boss].value / rate)
+        table.boss_hours(boss, gains[boss].value)
         for boss, rate in table.boss_rates.items()
         if rate > 0 and boss in gains
     )

@@ -172,3 +172,44 @@ def test_the_records_board_rejects_bad_input(clock, api, path, query, status, co
 def test_the_records_endpoints_need_a_credential(anon, player):
     assert anon.get("/api/players/zezima/records").status_code == 401
     assert anon.get("/api/leaderboards/records/zulrah").status_code == 401
+
+
+def test_the_records_board_is_a_conditional_read_never_stale(clock, api):
+    big, small = PlayerFactory(username="Big"), PlayerFactory(username="Small")
+    zulrah_history(big, 10, 90)
+    zulrah_history(small, 10, 15)
+    first = api.get("/api/leaderboards/records/zulrah", {"period": "day"})
+    etag = first["ETag"]
+    assert first["Cache-Control"] == "private, no-cache"
+    # Nothing changed: a 304, and the kept body for a client without the ETag.
+    held = api.get("/api/leaderboards/records/zulrah", {"period": "day"}, HTTP_IF_NONE_MATCH=etag)
+    assert held.status_code == 304 and held.content == b""
+    again = api.get("/api/leaderboards/records/zulrah", {"period": "day"})
+    assert again.json() == first.json() and again["ETag"] == etag
+    # A record folded in moves Small past Big: a fresh page, under a new ETag.
+    add_record(small, T + DAY * 0.6, bosses=boss_entries(zulrah=200))
+    fresh = api.get("/api/leaderboards/records/zulrah", {"period": "day"}, HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200 and fresh["ETag"] != etag
+    assert [(e["username"], e["value"]) for e in fresh.json()["results"]] == [
+        ("Small", 190),
+        ("Big", 80),
+    ]
+    # Another page of the same board has an ETag of its own.
+    other = api.get("/api/leaderboards/records/zulrah", {"period": "day", "limit": 1})
+    assert other["ETag"] != fresh["ETag"]
+
+
+def test_the_records_board_changes_with_a_name_alone(clock, api):
+    player = PlayerFactory(username="Zezima")
+    zulrah_history(player, 10, 90)
+    etag = api.get("/api/leaderboards/records/zulrah")["ETag"]
+    # The hiscores spell the name otherwise: no record changes, the page does.
+    type(player).objects.filter(pk=player.pk).update(username="ZEZIMA")
+    response = api.get("/api/leaderboards/records/zulrah", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["results"][0]["username"] == "ZEZIMA"
+    # Leaving the board (the player deleted) changes it too.
+    etag = response["ETag"]
+    player.delete()
+    response = api.get("/api/leaderboards/records/zulrah", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response.json()["count"] == 0

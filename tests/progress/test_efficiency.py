@@ -157,15 +157,34 @@ def test_a_gain_is_the_difference_under_the_one_table():
     )
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.dictionaries(st.sampled_from(efficiency.SKILLS), st.integers(0, 200_000_000)))
-def test_a_kept_ehp_is_the_ehp_computed_afresh(experience):
-    assert MAIN.ehp(experience) == MAIN.ehp_by_skill(experience)["overall"]
-
-
 def test_the_ehp_of_a_state_asked_for_again_is_not_computed_again(monkeypatch):
     state = {"attack": 13_034_431, "woodcutting": 4_567_890, "firemaking": 12_345}
     first = MAIN.ehp(state)
     monkeypatch.setattr(MAIN, "ehp_by_skill", pytest.fail)
     # Any spelling of the same state: unranked and missing skills count as 0.
     assert MAIN.ehp({**state, "cooking": None, "fishing": -1}) == first
+
+
+experiences = st.sampled_from([0, 50_000, 1_300_000, 13_034_431, 60_000_000, 200_000_000])
+
+
+@given(
+    st.lists(experiences, min_size=len(efficiency.SKILLS), max_size=len(efficiency.SKILLS)),
+    experiences,
+)
+def test_a_skill_no_bonus_reads_changes_no_bonus_experience(values, other):
+    """What lets an EHP reuse the bonus experience when it resets such a skill."""
+    stats = dict(zip(efficiency.SKILLS, values, strict=True))
+    for table in efficiency.rates().tables.values():
+        for skill in set(efficiency.SKILLS) - table.bonus_inputs:
+            for end in (False, True):
+                assert table.bonus_experience({**stats, skill: other}, end=end) == (
+                    table.bonus_experience(stats, end=end)
+                ), (table.name, skill)
+
+
+@given(st.lists(st.none() | experiences, min_size=1, max_size=len(efficiency.SKILLS)))
+def test_the_ehp_kept_for_a_state_is_the_ehp_computed(values):
+    table = efficiency.rates().tables["main"]
+    experience = dict(zip(efficiency.SKILLS, values, strict=False))
+    assert table.ehp(experience) == table.ehp_by_skill(experience)["overall"]
