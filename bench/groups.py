@@ -45,6 +45,7 @@ from django.test import Client  # noqa: E402
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from hiscores import catalogue, levels  # noqa: E402
+from hiscores.modes import GameMode  # noqa: E402
 from players.models import Player  # noqa: E402
 from players.records import HiscoreRecord  # noqa: E402
 
@@ -53,7 +54,8 @@ RECORDS = HiscoreRecord._meta.db_table
 PLAYERS_TABLE = Player._meta.db_table
 COLUMNS = (
     "player_id, fetched_at, last_checked_at, overall_rank, overall_level, "
-    "overall_experience, skills_data, bosses_data, activities_data, values_digest"
+    "overall_experience, skills_data, bosses_data, activities_data, values_digest,"
+    " game_mode, flagged"
 )
 
 
@@ -109,7 +111,15 @@ def load() -> None:
             for age, values in zip(AGES, history(rng), strict=True):
                 at = NOW - age
                 copy.write_row(
-                    (player.id, at, at, *values, f"{player.id:012x}{at.timestamp():020.0f}")
+                    (
+                        player.id,
+                        at,
+                        at,
+                        *values,
+                        f"{player.id:012x}{at.timestamp():020.0f}",
+                        GameMode.REGULAR,
+                        False,
+                    )
                 )
     with connection.cursor() as cursor:
         cursor.execute(
