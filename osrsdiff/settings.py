@@ -297,6 +297,8 @@ if REDIS_URL:
     # A task whose worker died is redelivered after this; the scheduler's lease
     # (FETCH_LEASE_SECONDS) re-claims the player even sooner.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    # kombu's Redis transport, surviving a Redis restart (osrsdiff.broker).
+    CELERY_BROKER_TRANSPORT = "osrsdiff.broker:Transport"
 else:
     BROKER_DIR = VAR_DIR / "broker"
     BROKER_DIR.mkdir(exist_ok=True)

@@ -35,6 +35,7 @@ def _isolated_process_state(tmp_path_factory):
     # Tests must not wait seconds for a request slot.
     settings.OSRS_MAX_REQUESTS_PER_SECOND = 1000.0
     celery_app.conf.broker_url = "memory://"
+    celery_app.conf.broker_transport = None  # not the Redis one the settings may name
     # On PostgreSQL the settings are production's, HTTPS only; test clients, the
     # browser's included, speak plain HTTP.
     settings.SECURE_SSL_REDIRECT = False

@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from hiscores.usernames import normalise
 from tests.factories import UserFactory
 from tests.integration.stack import Stack, wait_for
 
@@ -49,9 +50,9 @@ def ready_is(web_url: str, status: int) -> dict | None:
     return body if code == status else None
 
 
-def start_everything(stack: Stack) -> str:
-    for name in ("worker", "beat"):
-        stack.start(name)
+def start_everything(stack: Stack, *, concurrency: int = 2) -> str:
+    stack.start("worker", concurrency=concurrency)
+    stack.start("beat")
     web_url = stack.start_web()
     wait_for(lambda: ready_is(web_url, 200), timeout=60, what="gunicorn to be ready")
     since = timezone.now()
@@ -90,9 +91,24 @@ def test_a_redis_restart_is_survived_without_restarting_anything(
 ):
     track(NAMES)
     stack = launch(fake_hiscores.base_url, REDIS_URL=private_redis.url, **COLLECTOR)
-    web_url = start_everything(stack)
+    # Three processes: with one held by a slow fetch and one by a beat task,
+    # the worker is still waiting on Redis for more when Redis goes.
+    web_url = start_everything(stack, concurrency=3)
     pids = {name: process.pid for name, process in stack.processes.items()}
 
+    # Redis goes while one fetch is under way and the worker waits for more: it
+    # holds that fetch's message unacknowledged, and its reconnect has to let
+    # go of it with Redis away (docs/operations.md, "Redis restarts").
+    fake_hiscores.set_fault("slow", times=None, player=NAMES[0], delay=OUTAGE_SECONDS)
+    asked = time.time()
+    make_due()
+    slow_key = normalise(NAMES[0])
+    wait_for(
+        lambda: any(key == slow_key for *_, key in fake_hiscores.log.entries(asked)),
+        timeout=20,
+        what="the slow fetch under way",
+    )
+    time.sleep(1)  # the other fetches of the moment are done
     private_redis.stop()
     down = wait_for(lambda: ready_is(web_url, 503), timeout=20, what="/ready to say 503")
     assert down["error_code"] == "service_unavailable"
@@ -101,6 +117,7 @@ def test_a_redis_restart_is_survived_without_restarting_anything(
     time.sleep(OUTAGE_SECONDS)
     assert ready_status(web_url)[0] == 503
 
+    fake_hiscores.clear_faults()
     private_redis.start()
     wait_for(lambda: ready_is(web_url, 200), timeout=30, what="/ready to say 200 again")
     assert_collecting_again(stack, pids)
