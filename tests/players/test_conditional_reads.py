@@ -336,6 +336,16 @@ def test_a_listed_player_reads_as_the_player_itself(clock, api):
     assert listed == [api.get("/api/players/zezima").json()]
     assert listed == [PlayerSerializer(Player.objects.get()).data]
     assert listed[0]["last_fetched"] == "2026-06-15T12:00:00Z"
+    assert listed[0]["created_at"] == "2026-06-15T11:59:59.999999Z"
+
+
+def test_a_listed_timestamp_keeps_its_trailing_zeros_and_its_nulls(clock, api):
+    player = PlayerFactory(username="Zezima")
+    Player.objects.update(created_at=NOW - timedelta(milliseconds=120), last_fetched=None)
+    listed = api.get("/api/players").json()["results"]
+    assert listed == [PlayerSerializer(Player.objects.get(pk=player.pk)).data]
+    assert listed[0]["created_at"] == "2026-06-15T11:59:59.880000Z"
+    assert listed[0]["last_fetched"] is None
 
 
 # --- One round trip to the cache ------------------------------------------------------
