@@ -10,10 +10,19 @@ without the view running again.
 The toolkit knows nothing of records: it compares versions, the view says what
 they are made of.
 
-A read answered from the cache is mostly round trips, so they are few: the
-kept body's key is known before the view runs (`kept_body_key`), and
-authentication, which goes to the cache anyway for the user's state, fetches
-the body in the same round trip and leaves it on the request (`keep_fetched`).
+A read answered from the cache is mostly round trips, so they are few. Asking
+the database for the version on every read would be one of them, so a
+`version_of` may also name stamps (`stamped_by`): cache entries that every
+write changing the version replaces with a fresh token (`restamp`), before its
+commit and again after it. A kept body remembers the stamps it was built
+under; while they are unchanged it is served without asking the database. The
+stamps are read before the version, so a body built from data a commit then
+changed is kept under stamps that commit replaces: it is never served after.
+
+The keys of the kept body and its stamps are known before the view runs
+(`kept_keys`), and authentication, which goes to the cache anyway for the
+user's state, fetches them in the same round trip and leaves them on the
+request (`keep_fetched`).
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,7 +40,7 @@ from urllib.parse import urlencode
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse, HttpResponseBase, HttpResponseNotModified, QueryDict
 from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
@@ -51,6 +61,9 @@ NOW_BUCKET_SECONDS = 60
 # it bounds the room taken by answers nobody asks for again (one entry per path
 # and query, replaced when its version changes).
 BODY_SECONDS = 600
+# A stamp is replaced by every write it stands for; expiring bounds how long one
+# that could not be replaced (the cache away at that moment) keeps a body served.
+STAMP_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +77,33 @@ class Version:
 
 
 VersionOf = Callable[..., Version | None]  # (request, **the view's URL kwargs)
+StampKeys = Callable[..., list[str] | None]  # (**the view's URL kwargs)
+
+
+def stamped_by(stamp_keys: StampKeys):
+    """Decorate a `version_of` whose version changes only with writes that
+    `restamp` the keys `stamp_keys` names for the same URL (None: none, the
+    database is asked every time). Only with READ_STAMPS (the full stack)."""
+
+    def decorate(version_of: VersionOf) -> VersionOf:
+        version_of.stamp_keys = stamp_keys
+        return version_of
+
+    return decorate
+
+
+def restamp(keys: list[str]) -> None:
+    """For a write that changes what the stamps `keys` stand for, inside its
+    transaction: fresh tokens now, and again once it commits (a body built in
+    between, from what the database held before, is kept under the first)."""
+    if not keys or not settings.READ_STAMPS:
+        return
+    _stamp(keys)
+    transaction.on_commit(functools.partial(_stamp, list(keys)), robust=True)
+
+
+def _stamp(keys: list[str]) -> None:
+    _cached(cache.set_many, {key: secrets.token_hex(8) for key in keys}, STAMP_SECONDS)
 
 
 def conditional_read(
@@ -83,19 +123,31 @@ def conditional_read(
     def decorate(get):
         @functools.wraps(get)
         def conditional_get(view, request: Request, *args, **kwargs) -> HttpResponseBase:
+            stamp_keys = _stamp_keys(version_of, kwargs)
+            question = _question(request)
+            key = _body_key(question)
+            fetched = _fetched(request, [key, *stamp_keys])
+            kept = fetched.get(key)
+            now = timezone.now()
+            bucket = _bucket(now) if now_matters(request.query_params) else None
+            stamps = tuple(fetched.get(stamp) for stamp in stamp_keys)
+            if stamps and None not in stamps and kept is not None and kept[2:4] == (stamps, bucket):
+                etag, modified, content = kept[0], kept[1], kept[4]
+                if _client_holds(request, etag, modified):
+                    return _validated(HttpResponseNotModified(), etag, modified)
+                return _validated(_kept_response(request, content), etag, modified)
+            if None in stamps:
+                stamps = _stamps_now(stamp_keys, fetched)
             version = version_of(request, **kwargs)
             if version is None:
                 return get(view, request, *args, **kwargs)
-            if now_matters(request.query_params):
-                version = _in_bucket(version, timezone.now())
-            question = _question(request)
+            if bucket is not None:
+                version = _in_bucket(version, bucket)
             etag = _etag(question, version)
             if _client_holds(request, etag, version.modified):
                 return _validated(HttpResponseNotModified(), etag, version.modified)
-            key = _body_key(question)
-            kept = _fetched(request, key)
             if kept is not None and kept[0] == etag:
-                content = kept[1]
+                content = kept[4]
             else:
                 response = get(view, request, *args, **kwargs)
                 if response.status_code != 200:
@@ -103,44 +155,69 @@ def conditional_read(
                 content = request.accepted_renderer.render(
                     response.data, request.accepted_media_type, view.get_renderer_context()
                 )
-                _cached(cache.set, key, (etag, content), BODY_SECONDS)
-            response = HttpResponse(content, content_type=_content_type(request))
-            return _validated(response, etag, version.modified)
+            if kept is None or kept[0] != etag or kept[2:4] != (stamps, bucket):
+                entry = (etag, version.modified, stamps, bucket, content)
+                _cached(cache.set, key, entry, BODY_SECONDS)
+            return _validated(_kept_response(request, content), etag, version.modified)
 
         conditional_get.conditional_read = True
+        conditional_get.stamp_keys = lambda **kwargs: _stamp_keys(version_of, kwargs)
         return conditional_get
 
     return decorate
 
 
-def kept_body_key(request: Request) -> str | None:
-    """The cache key of the body the view will look for, when it is a conditional
-    read: known once the media type is negotiated, which DRF does before it
-    authenticates."""
-    view = (getattr(request, "parser_context", None) or {}).get("view")
-    handler = getattr(view, request.method.lower(), None)
+def kept_keys(request: Request) -> list[str]:
+    """The cache keys of the body and stamps the view will look for, when it is a
+    conditional read (else none): known once the media type is negotiated,
+    which DRF does before it authenticates."""
+    context = getattr(request, "parser_context", None) or {}
+    handler = getattr(context.get("view"), request.method.lower(), None)
     if not getattr(handler, "conditional_read", False):
-        return None
+        return []
     if getattr(request, "accepted_media_type", None) is None:
-        return None
-    return _body_key(_question(request))
+        return []
+    return [_body_key(_question(request)), *handler.stamp_keys(**context.get("kwargs", {}))]
 
 
-def keep_fetched(request: Request, key: str, entry) -> None:
-    """Hand the view what the cache held under `key` (None: nothing), fetched
-    with something else, so that the view does not ask again."""
-    request.kept_body = (key, entry)
+def keep_fetched(request: Request, keys: list[str], found: dict) -> None:
+    """Hand the view what the cache held under `keys` (those `kept_keys` named;
+    `found` as `cache.get_many` gives it), fetched with something else, so that
+    the view does not ask again."""
+    request.kept_entries = (keys, found)
 
 
-def _fetched(request: Request, key: str):
-    fetched = request.__dict__.pop("kept_body", None)
-    if fetched is not None and fetched[0] == key:
+def _fetched(request: Request, keys: list[str]) -> dict:
+    fetched = request.__dict__.pop("kept_entries", None)
+    if fetched is not None and fetched[0] == keys:
         return fetched[1]
-    return _cached(cache.get, key)
+    return _cached(cache.get_many, keys) or {}
+
+
+def _stamp_keys(version_of: VersionOf, kwargs: dict) -> list[str]:
+    keys_of = getattr(version_of, "stamp_keys", None)
+    if keys_of is None or not settings.READ_STAMPS:
+        return []
+    return keys_of(**kwargs) or []
+
+
+def _stamps_now(keys: list[str], fetched: dict) -> tuple:
+    """The stamps as they stand, before the version is read: a missing one is
+    made (unless another process has just made it) and read again."""
+    for key in keys:
+        if fetched.get(key) is None:
+            _cached(cache.add, key, secrets.token_hex(8), STAMP_SECONDS)
+    now = _cached(cache.get_many, keys) or {}
+    return tuple(now.get(key) for key in keys)
+
+
+def _kept_response(request: Request, content: bytes) -> HttpResponse:
+    return HttpResponse(content, content_type=_content_type(request))
 
 
 def _body_key(question: str) -> str:
-    return "read:" + _digest(question)
+    # A release reads only the entries it wrote (their shape may differ).
+    return "read:" + _digest(_release(), question)
 
 
 def _cached(operation, *args):
@@ -153,8 +230,11 @@ def _cached(operation, *args):
         return None
 
 
-def _in_bucket(version: Version, now: datetime) -> Version:
-    bucket = int(now.timestamp()) // NOW_BUCKET_SECONDS
+def _bucket(now: datetime) -> int:
+    return int(now.timestamp()) // NOW_BUCKET_SECONDS
+
+
+def _in_bucket(version: Version, bucket: int) -> Version:
     started = datetime.fromtimestamp(bucket * NOW_BUCKET_SECONDS, tz=UTC)
     modified = None if version.modified is None else max(version.modified, started)
     return replace(version, token=f"{version.token}@{bucket}", modified=modified)

@@ -205,7 +205,7 @@ class Processes:
                      "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
                      "--schedule", str(self.scratch / "beat-schedule")],
         }  # fmt: skip
-        self._purge_queues()
+        self._empty_queues_and_cache()
         for name, command in commands.items():
             self.running[name] = subprocess.Popen(
                 command,
@@ -219,12 +219,17 @@ class Processes:
         _wait(lambda: _ready(url), 60, "gunicorn to be ready")
         return url
 
-    def _purge_queues(self) -> None:
+    def _empty_queues_and_cache(self) -> None:
+        from django.core.cache import cache
+
         from osrsdiff.celery import app
 
         with app.connection_for_write() as conn:
             for queue in ("fetch", "celery"):
                 conn.default_channel.queue_purge(queue)
+        # The cache starts empty, as the database does: no answer kept by an
+        # earlier run (of the same players, ids and names) is served in this one.
+        cache.clear()
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time used so far by each part, children included."""

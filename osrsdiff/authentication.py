@@ -36,7 +36,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
-from api.conditional import keep_fetched, kept_body_key
+from api.conditional import keep_fetched, kept_keys
 
 logger = logging.getLogger(__name__)
 
@@ -118,16 +118,16 @@ class CachedUserJWTScheme(SimpleJWTScheme):
 
 
 def _kept_state(user_id, request):
-    """The user's kept columns; for a conditional read, with the body it will look
-    for, in one round trip (api.conditional, "kept_body_key")."""
+    """The user's kept columns; for a conditional read, with the body and stamps it
+    will look for, in one round trip (api.conditional, "kept_keys")."""
     key = _user_state_key(user_id)
-    body_key = None if request is None else kept_body_key(request)
-    if body_key is None:
+    read_keys = [] if request is None else kept_keys(request)
+    if not read_keys:
         return _cache_call(cache.get, key)
-    found = _cache_call(cache.get_many, [key, body_key])
+    found = _cache_call(cache.get_many, [key, *read_keys])
     if found is None:
         return None  # the cache is away: the view finds it so too
-    keep_fetched(request, body_key, found.get(body_key))
+    keep_fetched(request, read_keys, found)
     return found.get(key)
 
 

@@ -188,6 +188,10 @@ else:
 # Authentication keeps the few columns of a user it needs in the cache
 # (osrsdiff.authentication) where the cache is not the database itself.
 USER_STATE_CACHE = bool(REDIS_URL)
+# Kept answers are served on stamps in the cache instead of a version query
+# (api.conditional, "stamped_by"), where the cache is not the database itself:
+# there a stamp would cost the queries it saves, and every write more.
+READ_STAMPS = bool(REDIS_URL)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",

@@ -7,8 +7,15 @@ record's id and `last_checked_at`, with the player's display name, change
 whenever any answer about the player may: their latest stats, their stats at a
 moment, their history. The player row carries the latest record's id, so this
 is one query on the unique name key joined by primary key, compiled once per
-process (it runs before every read of a player; building it each time cost more
-than running it).
+process (building it each time cost more than running it).
+
+The query runs only when the player's stamps (`api.conditional`, "stamped_by")
+changed since the kept body was built: every write of those columns replaces
+them. The collector's writes (`players.recording`) replace the stamp of each
+player they record; any other write of them (a rename, a merge, a flag, a
+player added or deleted) goes through the model's save or delete and replaces
+the stamp all players share (`player_rows_changed`), since a rename leaves the
+old name's key unknown to the receiver.
 """
 
 from __future__ import annotations
@@ -19,14 +26,44 @@ from collections.abc import Iterable
 from django.db import DEFAULT_DB_ALIAS, connection
 from rest_framework.request import Request
 
-from api.conditional import Version
+from api.conditional import Version, restamp, stamped_by
 from hiscores.usernames import InvalidUsername, normalise
 
 from .models import Player
 
 _COLUMNS = ("username_key", "pk", "username", "latest_record_id", "latest_record__last_checked_at")
+# The Player columns among them, as `save(update_fields=...)` names them.
+_PLAYER_FIELDS = frozenset({"username_key", "username", "latest_record", "latest_record_id"})
+_EVERY_PLAYER_STAMP = "stamp:players"
 
 
+def _stamp_of(key: str) -> str:
+    # A name key may hold spaces, which some caches refuse in a key.
+    return "stamp:player:" + key.replace(" ", "+")
+
+
+def _player_stamps(*, username: str, **_) -> list[str] | None:
+    try:
+        key = normalise(username)
+    except InvalidUsername:
+        return None
+    return [_EVERY_PLAYER_STAMP, _stamp_of(key)]
+
+
+def players_recorded(keys: Iterable[str]) -> None:
+    """Called by `players.recording` inside the transaction that records the
+    players under these name keys (latest record, its last_checked_at, the
+    display name)."""
+    restamp([_stamp_of(key) for key in keys])
+
+
+def player_rows_changed(sender, instance, update_fields=None, **kwargs) -> None:
+    """Connected to Player's post_save and post_delete (players.apps)."""
+    if update_fields is None or not _PLAYER_FIELDS.isdisjoint(update_fields):
+        restamp([_EVERY_PLAYER_STAMP])
+
+
+@stamped_by(_player_stamps)
 def player_version(request: Request, *, username: str, **_) -> Version | None:
     """For a read of one player (`{username}` in the path). None when the name is
     not legal, nobody tracks it or it has no record yet: the view says which."""

@@ -22,6 +22,7 @@ from hiscores.snapshot import Snapshot
 from hiscores.usernames import InvalidUsername, normalise
 
 from . import flags, game_modes, policy
+from .conditional import players_recorded
 from .deadlines import DEADLINE_WINDOW, consume_deadlines
 from .models import FetchAttempt, FetchOutcome, FlagStatus, Player, PlayerFlag, PlayerStatus
 from .plausibility import Verdict
@@ -157,6 +158,7 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
             )
         if not outcomes:
             return outcomes
+        players_recorded(players[player_id].username_key for player_id in outcomes)
         _insert(written)
         flags.flags_open(flagged_now, now=now)
         counted = [record for record in written if not record.flagged]

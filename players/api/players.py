@@ -14,11 +14,13 @@ from hiscores.usernames import InvalidUsername, normalise
 from ..models import Player
 from ..selectors import player_by_name
 from ..tracking import player_fetch_now, player_track, player_untrack, player_update
+from .listing import LISTED, UnfilteredPages
 from .serializers import (
     FetchQueuedSerializer,
     PlayerCreateSerializer,
     PlayerSerializer,
     PlayerUpdateSerializer,
+    page_rows,
 )
 from .throttles import PlayerAddThrottle, PlayerFetchThrottle
 
@@ -85,9 +87,8 @@ class PlayerViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    # The list reads only the columns it shows, as rows (PlayerPageSerializer).
-    # An archived player (an old account's history, docs/api.md "Flags") is not listed.
-    queryset = Player.objects.filter(archived=False).values(*PlayerSerializer.Meta.fields)
+    # The list reads only the columns it shows, as rows (serializers.page_rows).
+    queryset = LISTED
     serializer_class = PlayerSerializer
     filterset_class = PlayerFilter
     lookup_field = "username"
@@ -106,11 +107,11 @@ class PlayerViewSet(
         return [*throttles, own()] if own else throttles
 
     def filter_queryset(self, queryset):
-        # Most lists ask for no filter: building the filter form for nothing cost
-        # a quarter of such a read (bench/load.py).
+        # Most lists ask for no filter: building the filter form and the queries
+        # for nothing cost most of such a read (bench/load.py).
         if self.request.query_params.keys().isdisjoint(PlayerFilter.base_filters):
-            return queryset
-        return super().filter_queryset(queryset)
+            return UnfilteredPages()
+        return page_rows(super().filter_queryset(queryset))
 
     def get_object(self) -> Player:
         player = player_by_name(self.kwargs["username"])

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from django.db.models import CharField, Func, QuerySet
 from rest_framework import serializers
 
 from hiscores.modes import GameMode
@@ -14,22 +14,58 @@ from ..models import Player
 from ..tracking import DETECT
 
 
+class UtcText(Func):
+    """A timestamp as the API writes it (docs/api.md), but for the `Z`: ISO 8601
+    in UTC, `YYYY-MM-DDTHH:MM:SS`, then `.ffffff` (PostgreSQL: always; SQLite,
+    which stores that text with a space: unless 0). Written by the database, it
+    costs a fraction of loading a timestamp, which was a third of a page."""
+
+    output_field = CharField()
+    template = "REPLACE(%(expressions)s, ' ', 'T')"  # SQLite's stored text
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def page_rows(queryset: QuerySet[Player]) -> QuerySet:
+    """The columns a page shows, as rows for PlayerPageSerializer."""
+    timestamps = _timestamp_fields()
+    plain = [name for name in PlayerSerializer.Meta.fields if name not in timestamps]
+    return queryset.values(*plain, **{_as_text(name): UtcText(name) for name in timestamps})
+
+
+def _as_text(name: str) -> str:
+    return f"{name}_utc_text"
+
+
 class PlayerPageSerializer(serializers.ListSerializer):
-    """A page of Players from `Player.objects.values(*PlayerSerializer.Meta.fields)`
-    rows. Every value but the timestamps is already its JSON; running each one
-    through its serializer field cost twice the page's queries at 50 rows."""
+    """A page of Players from `page_rows`. Every value but the timestamps is
+    already its JSON; running each one through its serializer field cost twice
+    the page's queries at 50 rows."""
 
     def to_representation(self, data) -> list[dict[str, Any]]:
         timestamps = _timestamp_fields()
+        fields = PlayerSerializer.Meta.fields
         page = []
         for row in data:
-            body = dict(row) if isinstance(row, Mapping) else self.child.to_representation(row)
-            for name in timestamps:
-                if isinstance(body[name], datetime):
-                    # As DateTimeField writes it, in UTC (docs/api.md).
-                    body[name] = body[name].astimezone(UTC).isoformat().replace("+00:00", "Z")
+            if not isinstance(row, Mapping):
+                page.append(self.child.to_representation(row))
+                continue
+            body = {}
+            for name in fields:
+                if name in timestamps:
+                    text = row[_as_text(name)]
+                    body[name] = None if text is None else _iso_utc(text)
+                else:
+                    body[name] = row[name]
             page.append(body)
         return page
+
+
+def _iso_utc(text: str) -> str:
+    # As DateTimeField writes a UTC moment: microseconds only when not 0.
+    return (text[:-7] if text.endswith(".000000") else text) + "Z"
 
 
 class PlayerSerializer(serializers.ModelSerializer):

@@ -22,9 +22,10 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 STATS = "/api/players/zezima/stats"
-# A read answered by the mechanism alone: the signed-in user (from the cache after
-# the first request where USER_STATE_CACHE is on), then the version.
-USER_AND_VERSION = 1 if settings.USER_STATE_CACHE else 2
+# The signed-in user: a query, unless USER_STATE_CACHE keeps it in the cache.
+USER = 0 if settings.USER_STATE_CACHE else 1
+# The version query, unless READ_STAMPS proves a kept body current from the cache.
+VERSION = 0 if settings.READ_STAMPS else 1
 
 
 def snapshot(attack_xp: int = 1_000_000) -> Snapshot:
@@ -75,11 +76,11 @@ def test_a_read_carries_its_validators(zezima, api):
     assert response["Cache-Control"] == "private, no-cache"
 
 
-def test_a_matching_etag_gets_304_from_the_validator_query_alone(
-    zezima, api, django_assert_num_queries
+def test_a_matching_etag_gets_304_from_the_validator_alone(
+    zezima, api, cache_lookup, django_assert_num_queries
 ):
     etag = api.get(STATS)["ETag"]
-    with django_assert_num_queries(USER_AND_VERSION):
+    with django_assert_num_queries(USER + VERSION + cache_lookup):
         response = api.get(STATS, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304
     assert response.content == b""
@@ -105,7 +106,7 @@ def test_if_none_match_decides_over_if_modified_since(zezima, api):
     assert response.status_code == 200
 
 
-def test_a_new_record_gives_a_new_etag_and_the_new_body(zezima, api, clock):
+def test_a_new_record_gives_a_new_etag_and_the_new_body(stamps, zezima, api, clock):
     etag = api.get(STATS)["ETag"]
     clock.shift(timedelta(minutes=5))
     fetch(zezima, attack_xp=1_200_000)
@@ -116,7 +117,7 @@ def test_a_new_record_gives_a_new_etag_and_the_new_body(zezima, api, clock):
     assert response["Last-Modified"] == http_date((NOW + timedelta(minutes=5)).timestamp())
 
 
-def test_an_unchanged_fetch_moves_the_etag_and_the_kept_body(zezima, api, clock):
+def test_an_unchanged_fetch_moves_the_etag_and_the_kept_body(stamps, zezima, api, clock):
     first = api.get(STATS)
     clock.shift(timedelta(minutes=5))
     fetch(zezima)  # same values: no new record, last_checked_at moves
@@ -131,7 +132,7 @@ def test_a_repeated_read_is_served_without_building_the_body(
     zezima, api, cache_lookup, django_assert_num_queries
 ):
     first = api.get(STATS)
-    with django_assert_num_queries(USER_AND_VERSION + cache_lookup):
+    with django_assert_num_queries(USER + VERSION + cache_lookup):
         again = api.get(STATS)
     assert again.status_code == 200
     assert again.content == first.content
@@ -178,6 +179,52 @@ def test_stats_at_a_past_moment_keep_their_body_after_a_new_record(zezima, api, 
     assert again.json() == first.json()
 
 
+@pytest.fixture(params=[False, True], ids=["version query", "stamps"])
+def stamps(request, settings):
+    """Either way of proving a kept body current (the embedded default asks the
+    database; the full stack reads stamps)."""
+    settings.READ_STAMPS = request.param
+
+
+def test_a_renamed_player_is_read_afresh_under_both_names(stamps, zezima, api):
+    assert api.get(STATS).json()["username"] == "Zezima"
+    zezima.username, zezima.username_key = "Lynx Titan", "lynx titan"
+    zezima.save(update_fields=["username", "username_key"])
+    assert api.get(STATS).status_code == 404
+    assert api.get("/api/players/lynx_titan/stats").json()["username"] == "Lynx Titan"
+
+
+def test_a_deleted_player_is_no_longer_read_from_the_cache(stamps, zezima, api):
+    assert api.get(STATS).status_code == 200
+    zezima.delete()
+    assert api.get(STATS).status_code == 404
+
+
+def test_a_record_written_while_a_body_is_built_is_not_hidden_by_it(
+    stamps, zezima, api, clock, monkeypatch
+):
+    """The stamps are read before the version: a fetch that commits after the
+    version query leaves the body built meanwhile under stamps it replaced."""
+    from players import conditional
+
+    clock.shift(timedelta(minutes=5))
+    row_by_key = conditional._row_by_key
+
+    def then_a_fetch(key):
+        row = row_by_key(key)
+        monkeypatch.setattr(conditional, "_row_by_key", row_by_key)
+        fetch(zezima, attack_xp=1_200_000)
+        return row
+
+    monkeypatch.setattr(conditional, "_row_by_key", then_a_fetch)
+    racing = api.get(STATS, HTTP_IF_NONE_MATCH='"other"')
+    assert racing.status_code == 200
+    after = api.get(STATS)
+    assert attack_xp(after) == 1_200_000
+    assert after["ETag"] != racing["ETag"]
+    assert after["Last-Modified"] == http_date((NOW + timedelta(minutes=5)).timestamp())
+
+
 def test_any_spelling_of_the_name_reads_the_same_answer(zezima, api):
     assert api.get(STATS).content == api.get("/api/players/ZEZIMA/stats").content
 
@@ -201,7 +248,7 @@ class CacheAway:
     def get(self, *args, **kwargs):
         raise RedisError("Connection refused")
 
-    set = get
+    set = get_many = set_many = add = get
 
 
 def test_a_read_is_answered_while_the_cache_is_away(zezima, api, monkeypatch):
@@ -273,7 +320,7 @@ def test_the_players_list_costs_the_same_queries_for_any_page_size(
     for n in range(3):
         fetch(PlayerFactory(username=f"Few {n}"))
     api.get("/api/players")  # the user is in the cache from now on, where it is kept
-    queries = USER_AND_VERSION + 1  # the user (or not), the count, the page
+    queries = USER + 2  # the user (or not), the count, the page
     with django_assert_num_queries(queries):
         assert len(api.get("/api/players").json()["results"]) == 3
     for n in range(40):
@@ -289,6 +336,16 @@ def test_a_listed_player_reads_as_the_player_itself(clock, api):
     assert listed == [api.get("/api/players/zezima").json()]
     assert listed == [PlayerSerializer(Player.objects.get()).data]
     assert listed[0]["last_fetched"] == "2026-06-15T12:00:00Z"
+    assert listed[0]["created_at"] == "2026-06-15T11:59:59.999999Z"
+
+
+def test_a_listed_timestamp_keeps_its_trailing_zeros_and_its_nulls(clock, api):
+    player = PlayerFactory(username="Zezima")
+    Player.objects.update(created_at=NOW - timedelta(milliseconds=120), last_fetched=None)
+    listed = api.get("/api/players").json()["results"]
+    assert listed == [PlayerSerializer(Player.objects.get(pk=player.pk)).data]
+    assert listed[0]["created_at"] == "2026-06-15T11:59:59.880000Z"
+    assert listed[0]["last_fetched"] is None
 
 
 # --- One round trip to the cache ------------------------------------------------------
