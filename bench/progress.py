@@ -54,6 +54,9 @@ it at the end.
 
     python -m bench.progress --records   # part (e) alone, with its own 10,000 players
 
+    python -m bench.progress --boards    # the boards alone: (b), and (e)'s records board
+    python -m bench.progress --boards=10000   # the same, at 10,000 players only
+
     BENCH_PROGRESS_BIG_RECORDS=20000 python -m bench.progress --records
     # a shorter history for the big player, for a quick look (the rebuild of 100,000
     # records takes a few minutes); the GOAL lines then say how many records.
@@ -472,6 +475,43 @@ def main_records() -> list[str]:
     return goals
 
 
+def main_boards(sizes: tuple[int, ...]) -> list[str]:
+    """The boards alone: part (b) at `sizes`, and at 10,000 players part (e)'s
+    records board (its fold-in included, as the board reads what it leaves),
+    without the players of (a)."""
+    logging.disable(logging.INFO)
+    user = get_user_model().objects.create_user("bench", password="x" * 20)
+    goals: list[str] = []
+    seated = 0
+    for size in sizes:
+        print(f"\n(b) leaderboards among {size:,} players")
+        add_board_players(seated, size - seated)
+        seated = size
+        build_deltas()
+        client = signed_in(user)
+        stats, slowest, slowest_week = boards(client)
+        if size == BOARD_SIZES[0]:
+            goals.append(
+                goal(f"week leaderboard at {size:,} players, ms", slowest_week, "<", BOARD_MS_GOAL)
+            )
+        name = f"slowest leaderboard / one player's stats at {size:,} players"
+        goals.append(goal(name, slowest / stats, "<=", RATIO_GOAL))
+        explain(client, "leaderboard overall week", BOARDS["overall week"])
+        explain(client, "leaderboard zulrah week", BOARDS["zulrah week"])
+        if size == BOARD_SIZES[0]:
+            print(f"\n(e) records among {size:,} players")
+            goals += records_among_players(client, size)
+            explain(client, "records board zulrah week", RECORDS_BOARDS["zulrah week"])
+            explain(client, "records board overall year", RECORDS_BOARDS["overall year"])
+    return goals
+
+
+def board_sizes(argument: str) -> tuple[int, ...]:
+    """`--boards` (every size) or `--boards=N` (the sizes up to N)."""
+    _, _, last = argument.partition("=")
+    return tuple(size for size in BOARD_SIZES if not last or size <= int(last))
+
+
 # --- records (e) ----------------------------------------------------------------------
 
 
@@ -686,8 +726,14 @@ def toast_summary() -> str:
 if __name__ == "__main__":
     started = time.perf_counter()
     keep = "--keep" in sys.argv  # leave the database for a closer look
+    only_boards = [arg for arg in sys.argv if arg.startswith("--boards")]
     try:
-        goals = main_records() if "--records" in sys.argv else main()
+        if only_boards:
+            goals = main_boards(board_sizes(only_boards[0]))
+        elif "--records" in sys.argv:
+            goals = main_records()
+        else:
+            goals = main()
     finally:
         if not keep:
             drop_database()

@@ -3,7 +3,10 @@ best records of one metric among tracked players."""
 
 from __future__ import annotations
 
-from django.db.models import Func, IntegerField, Subquery
+import functools
+
+from django.db.models import CharField, Func, IntegerField, Subquery
+from django.db.models.functions import Cast
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -24,6 +27,7 @@ from players.selectors import player_by_name
 
 from .bests import EFFICIENCY_METRICS, EFFICIENCY_SCALE, METRICS
 from .bests_table import advance, is_lagging
+from .compiled import CompiledQuery
 from .errors import known_metric
 from .models import BestGain
 
@@ -96,27 +100,34 @@ def board_version(request: Request, *, metric: str, **_) -> Version | None:
     page = PageParams(data=request.query_params)
     if metric not in METRICS or not params.is_valid() or not page.is_valid():
         return None
-    rows = _board(metric, _period_name(params.validated_data["period"]))
-    # COUNT(*), not of a column: the board's index alone answers it.
-    count = rows.order_by().annotate(count=Func(template="COUNT(*)", output_field=IntegerField()))
-    count = count.values("count")
-    first = page.validated_data["offset"]
-    shown = rows.values_list(*_VERSION_FIELDS, Subquery(count))[
-        first : first + page.validated_data["limit"]
-    ]
-    shown = list(shown)
-    total = shown[0][-1] if shown else rows.count()
+    period = _period_name(params.validated_data["period"])
+    shape = page.validated_data["limit"], page.validated_data["offset"]
+    shown = _version_query(*shape).rows({_PERIOD: period, _METRIC: metric})
+    total = shown[0][-1] if shown else _board(metric, period).count()
     return Version(token=repr((total, [row[:-1] for row in shown])), modified=None)
 
 
-_VERSION_FIELDS = (
-    "player_id",
-    "value",
-    "approximate",
-    "start_at",
-    "end_at",
-    "player__username",
-)
+# Stand for the values in the compiled query (`progress.compiled`).
+_PERIOD, _METRIC = "\x00period", "\x00metric"
+
+
+@functools.lru_cache(maxsize=256)
+def _version_query(limit: int, offset: int) -> CompiledQuery:
+    rows = _board(_METRIC, _PERIOD)
+    # COUNT(*), not of a column: the board's index alone answers it.
+    count = rows.order_by().annotate(count=Func(template="COUNT(*)", output_field=IntegerField()))
+    # The dates as the database spells them: a token needs no datetime made of them.
+    dates = [Cast(name, CharField()) for name in ("start_at", "end_at")]
+    return CompiledQuery(
+        rows.values_list(
+            "player_id",
+            "value",
+            "approximate",
+            *dates,
+            "player__username",
+            Subquery(count.values("count")),
+        )[offset : offset + limit]
+    )
 
 
 _METRIC_ORDER = {slug: index for index, slug in enumerate(METRICS)}

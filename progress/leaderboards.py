@@ -8,18 +8,27 @@ compute from the records at the moment it is read. More than that means the
 table is being built (after the upgrade that added it) or the beat is far
 behind: the board says so (503 `leaderboards_building`) rather than show rows it
 cannot vouch for.
+
+Whether any window of the period has expired comes with the page, in the same
+statement: a board read is one query while nothing has expired, as it is most of
+the time. That page is also the board's version for a conditional read
+(`progress.views`): the rows, with their players' names, are the whole body.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+
+from django.db.models import Exists
 
 from hiscores import catalogue
 
+from .compiled import CompiledQuery
 from .deltas import expired_players, refresh
 from .errors import LeaderboardsBuilding
-from .models import Delta
+from .models import Delta, DeltaWindow
 
 # About a second of refreshing, at worst, before a read.
 READ_REFRESH_LIMIT = 500
@@ -42,12 +51,36 @@ def metric_slugs() -> list[str]:
 def leaderboard(*, metric: str, period: str, now: datetime, limit: int) -> list[Entry]:
     """The `limit` players who gained most of `metric` over `period` (a name in
     `api.params.PERIODS`) up to `now`; ties by name."""
-    expired = expired_players(now, period=period, limit=READ_REFRESH_LIMIT + 1)
-    if len(expired) > READ_REFRESH_LIMIT:
-        raise LeaderboardsBuilding(details={"period": period})
-    refresh(expired, now=now)
-    rows = (
-        Delta.objects.filter(period=period, metric=metric)
+    rows, expired = _page(metric, period, now, limit)
+    if expired:
+        players = expired_players(now, period=period, limit=READ_REFRESH_LIMIT + 1)
+        if len(players) > READ_REFRESH_LIMIT:
+            raise LeaderboardsBuilding(details={"period": period})
+        refresh(players, now=now)
+        rows, _ = _page(metric, period, now, limit)
+    return [Entry(*row) for row in rows]
+
+
+def _page(metric: str, period: str, now: datetime, limit: int) -> tuple[list[tuple], bool]:
+    """The board's top `limit` rows as they are stored, and whether a window of
+    the period has expired at `now` (then the rows may be out of date)."""
+    rows = _compiled(limit).rows({_PERIOD: period, _METRIC: metric, _NOW: now})
+    if not rows:
+        # No row to carry the flag: an empty board asks on its own.
+        return rows, bool(expired_players(now, period=period, limit=1))
+    return [row[:-1] for row in rows], rows[0][-1]
+
+
+# Stand for the values in the compiled query (`progress.compiled`).
+_PERIOD, _METRIC = "\x00period", "\x00metric"
+_NOW = datetime(2000, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=128)
+def _compiled(limit: int) -> CompiledQuery:
+    expired = DeltaWindow.objects.expired(_NOW).filter(period=_PERIOD)
+    return CompiledQuery(
+        Delta.objects.filter(period=_PERIOD, metric=_METRIC)
         # Ties by name, in code-point order as Python sorts: the index's own order.
         .order_by("-gained", "username_key")
         .values_list(
@@ -57,6 +90,11 @@ def leaderboard(*, metric: str, period: str, now: datetime, limit: int) -> list[
             "start",
             "end",
             "approximate",
+            Exists(expired),
         )[:limit]
     )
-    return [Entry(*row) for row in rows]
+
+
+def page_token(rows: list[Entry]) -> str:
+    """A board page as a version token (`api.conditional`): every field it shows."""
+    return repr([(e.username, e.gained, e.start, e.end, e.approximate) for e in rows])

@@ -9,14 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.conditional import conditional_read
+from api.conditional import Version, conditional_read
 from api.params import PERIODS, DaysParams, PeriodField, QueryParams, WholeNumberField, WindowParams
 from hiscores import catalogue
 from players.conditional import player_version
 from players.selectors import player_by_name
 
 from .errors import known_metric
-from .leaderboards import leaderboard, metric_slugs
+from .leaderboards import Entry, leaderboard, metric_slugs, page_token
 from .reports import boss_progress, progress_analysis, skill_progress
 from .serializers import (
     BossProgressSerializer,
@@ -38,9 +38,32 @@ def _slug_path(name: str, slugs) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(slugs))
 
 
+def _read_board(metric: str, params: LeaderboardParams) -> list[Entry]:
+    length, limit = params.validated_data["period"], params.validated_data["limit"]
+    period = next(name for name, span in PERIODS.items() if span == length)
+    return leaderboard(metric=metric, period=period, now=timezone.now(), limit=limit)
+
+
+def board_version(request: Request, *, metric: str, **_) -> Version | None:
+    """What a board's answer is made of (`api.conditional`): its rows, with their
+    players' names, read as the board reads them (expired windows refreshed
+    first), so it never lags the gain rules. Only an ETag: a player who left the
+    board leaves no date saying so. None for a query the view refuses: it says why.
+    The rows are left on the request: they are the body, should it be built."""
+    params = LeaderboardParams(data=request.query_params)
+    if metric not in _METRICS or not params.is_valid():
+        return None
+    entries = request.board_entries = _read_board(metric, params)
+    return Version(token=page_token(entries), modified=None)
+
+
+_METRICS = frozenset(metric_slugs())
 _404 = OpenApiResponse(description="player_not_found, no_records or unknown_metric.")
 _422 = OpenApiResponse(description="A query parameter is not valid (details name it).")
 _503 = OpenApiResponse(description="leaderboards_building: the table is being built.")
+_304 = OpenApiResponse(
+    description="Not Modified: the board is the one whose ETag was sent in If-None-Match."
+)
 
 
 class HistoryView(APIView):
@@ -104,18 +127,20 @@ class LeaderboardView(APIView):
         "`overall` or any skill, boss or activity slug.",
         responses={
             200: LeaderboardEntrySerializer(many=True),
+            304: _304,
             404: _404,
             422: _422,
             503: _503,
         },
     )
+    @conditional_read(board_version)
     def get(self, request: Request, metric: str) -> Response:
         metric = known_metric(metric, metric_slugs(), kind="metric")
-        params = LeaderboardParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        length, limit = params.validated_data["period"], params.validated_data["limit"]
-        period = next(name for name, span in PERIODS.items() if span == length)
-        entries = leaderboard(metric=metric, period=period, now=timezone.now(), limit=limit)
+        entries = request.__dict__.pop("board_entries", None)
+        if entries is None:
+            params = LeaderboardParams(data=request.query_params)
+            params.is_valid(raise_exception=True)
+            entries = _read_board(metric, params)
         return Response(
             [
                 {

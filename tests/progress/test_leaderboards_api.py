@@ -6,12 +6,15 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
 from hiscores import catalogue
 from players.records import HiscoreRecord
 from progress import leaderboards
 from progress.gains import gain_of
+from progress.models import Delta, DeltaWindow
 from progress.states import state_of
 from tests.factories import PlayerFactory
 from tests.progress.builders import NOW, activity_entries, add_record, boss_entries, skill_entries
@@ -164,6 +167,55 @@ def test_limit_bounds_the_board(clock, api):
     top = board(api, "zulrah", limit=3)
     assert [e["gained"] for e in top] == [25, 24, 23]
     assert [e["rank"] for e in top] == [1, 2, 3]
+
+
+def test_the_board_is_a_conditional_read_never_stale(clock, api):
+    player = gainer(
+        "Active", {"bosses": boss_entries(zulrah=10)}, {"bosses": boss_entries(zulrah=20)}
+    )
+    first = api.get("/api/leaderboards/zulrah")
+    etag = first["ETag"]
+    assert first["Cache-Control"] == "private, no-cache"
+    assert "Last-Modified" not in first
+    # Nothing changed: a 304, and the kept body for a client without the ETag.
+    held = api.get("/api/leaderboards/zulrah", HTTP_IF_NONE_MATCH=etag)
+    assert held.status_code == 304 and held.content == b""
+    again = api.get("/api/leaderboards/zulrah")
+    assert again.json() == first.json() and again["ETag"] == etag
+    # Another limit is another answer, under an ETag of its own.
+    assert api.get("/api/leaderboards/zulrah", {"limit": 5})["ETag"] != etag
+    # A new record: a fresh board, under a new ETag.
+    add_record(player, NOW, bosses=boss_entries(zulrah=50))
+    fresh = api.get("/api/leaderboards/zulrah", HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200 and fresh["ETag"] != etag
+    assert [e["end"] for e in fresh.json()] == [50]
+    # The hiscores spell the name otherwise: no gain changes, the board does.
+    type(player).objects.filter(pk=player.pk).update(username="ACTIVE")
+    renamed = api.get("/api/leaderboards/zulrah", HTTP_IF_NONE_MATCH=fresh["ETag"])
+    assert renamed.status_code == 200
+    assert [e["username"] for e in renamed.json()] == ["ACTIVE"]
+
+
+def test_a_board_whose_gains_leave_the_period_is_not_served_from_the_kept_body(clock, api):
+    player = PlayerFactory(username="Retired")
+    add_record(player, NOW - timedelta(days=8), bosses=boss_entries(zulrah=10))
+    add_record(player, NOW - timedelta(days=7, minutes=-5), bosses=boss_entries(zulrah=20))
+    etag = api.get("/api/leaderboards/zulrah")["ETag"]
+    clock.move_to(NOW + timedelta(minutes=5))
+    gone = api.get("/api/leaderboards/zulrah", HTTP_IF_NONE_MATCH=etag)
+    assert gone.status_code == 200 and gone.json() == []
+
+
+def test_a_board_read_is_one_query_on_the_deltas_while_nothing_has_expired(clock, api):
+    for name in ("One", "Two"):
+        gainer(name, {"bosses": boss_entries(zulrah=10)}, {"bosses": boss_entries(zulrah=20)})
+    board(api, "zulrah")  # refreshes the windows the records expired
+    tables = (Delta._meta.db_table, DeltaWindow._meta.db_table)
+    for query in ({}, {"limit": 1}):  # a kept body, then a body built afresh
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/leaderboards/zulrah", query).status_code == 200
+        read = [q for q in captured.captured_queries if any(t in q["sql"] for t in tables)]
+        assert len(read) == 1
 
 
 def test_unknown_metric_lists_the_valid_ones(clock, api):
