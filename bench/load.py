@@ -18,8 +18,9 @@ through that one gunicorn (bench/load.lua):
     machine's other work swings absolute figures; goal: mixed reads at >= 0.5
     of `/health`'s throughput.
 (b) mixed reads at about half of (a)'s throughput: wrk has no constant-rate
-    mode (`-R` is wrk2's), so with the connection count that comes nearest it;
-    goal: p99 under 4x p50 (latency from the service, not from queueing).
+    mode (`-R` is wrk2's), so a few connections each pause between an answer
+    and its next request (wrk's `delay` hook), the pause that comes nearest
+    half; goal: p99 under 4x p50 (latency from the service, not from queueing).
 (c) each kind of read alone at saturation, to show which one limits (a).
 (d) stats reads revalidated, as a client that holds each answer sends them
     (If-None-Match with the ETag it last had): 304s while nothing changed.
@@ -65,6 +66,8 @@ COLLECTOR_RATE = 5.0
 LEADERBOARD_METRICS = ("overall", "attack", "slayer", "woodcutting", "zulrah")
 # Enough connections to keep every gunicorn thread busy (2 workers x 4 threads).
 SATURATING_CONNECTIONS = 16
+# Half of saturation: this many connections, each pausing between requests.
+PACED_CONNECTIONS = 4
 RATIO_GOAL = 0.5
 TAIL_GOAL = 4.0
 
@@ -372,6 +375,16 @@ class Wrk:
         self.web_url, self.token, self.scratch = web_url, token, scratch
         self.cpu_seconds = cpu_seconds
 
+    def script(self, pause_ms: int) -> Path:
+        """bench/load.lua, with wrk's `delay` hook when there is a pause (wrk
+        learns of the hook when it loads the script, so it is there or not)."""
+        if not pause_ms:
+            return WRK_SCRIPT
+        paced = self.scratch / f"paced-{pause_ms}.lua"
+        hook = f"\nfunction delay()\n  return {pause_ms}\nend\n"
+        paced.write_text(WRK_SCRIPT.read_text() + hook)
+        return paced
+
     def paths(self, name: str, paths: list[str], etags: dict[str, str] | None = None) -> Path:
         """A file of paths for the script to walk, each with its ETag if given."""
         listed = self.scratch / f"{name.replace(' ', '-')}.paths"
@@ -379,12 +392,14 @@ class Wrk:
         listed.write_text("".join(f"{path}\t{etags.get(path, '')}\n" for path in paths))
         return listed
 
-    def run(self, listed: Path, *, connections: int, seconds: float) -> Measured:
+    def run(self, listed: Path, *, connections: int, seconds: float, pause_ms: int = 0) -> Measured:
         """One run over the paths in `listed`, every request with the token (which
-        `/health` ignores), as one client would send them."""
+        `/health` ignores), as one client would send them; each connection waits
+        `pause_ms` between an answer and its next request."""
         command = [
             "wrk", "--threads", "1", "--connections", str(connections),
-            "--duration", f"{seconds:g}s", "--timeout", "10s", "--script", str(WRK_SCRIPT),
+            "--duration", f"{seconds:g}s", "--timeout", "10s",
+            "--script", str(self.script(pause_ms)),
             self.web_url, "--", str(listed), f"Bearer {self.token}",
         ]  # fmt: skip
         before = self.cpu_seconds()
@@ -455,10 +470,13 @@ def run(
     health_run, mixed_run = saturation(wrk, mixed, seconds)
     report([("/health", health_run), ("mixed reads", mixed_run)])
 
-    connections = half_connections(wrk, mixed, mixed_run.rate)
-    at_half = wrk.run(mixed, connections=connections, seconds=seconds)
-    share, plural = at_half.rate / mixed_run.rate, "" if connections == 1 else "s"
-    print(f"\n(b) mixed reads at {share:.0%} of saturation ({connections} connection{plural})")
+    pause = half_pause(wrk, mixed, mixed_run.rate)
+    at_half = wrk.run(mixed, connections=PACED_CONNECTIONS, seconds=seconds, pause_ms=pause)
+    share = at_half.rate / mixed_run.rate
+    print(
+        f"\n(b) mixed reads at {share:.0%} of saturation ({PACED_CONNECTIONS} connections, "
+        f"each pausing {pause} ms between an answer and its next request)"
+    )
     report([("mixed reads", at_half)])
 
     print("\n(c) each kind alone at saturation")
@@ -495,18 +513,21 @@ def saturation(wrk: Wrk, mixed: Path, seconds: float) -> tuple[Measured, Measure
     return Measured.combined(runs[health]), Measured.combined(runs[mixed])
 
 
-def half_connections(wrk: Wrk, paths: Path, saturated: float) -> int:
-    """The connection count whose short run comes nearest half of `saturated`:
-    each connection adds about one request in flight. On a machine busy with
-    other work one connection may already reach saturation; it is the least."""
-    target, best = saturated / 2, None
-    for connections in range(1, SATURATING_CONNECTIONS):
-        probe = wrk.run(paths, connections=connections, seconds=2)
-        if best is None or abs(probe.rate - target) < abs(best.rate - target):
-            best = probe
-        if probe.rate >= target:
-            break
-    return best.connections
+def half_pause(wrk: Wrk, paths: Path, saturated: float) -> int:
+    """The pause (whole milliseconds, as wrk takes it) whose short runs come
+    nearest half of `saturated` with PACED_CONNECTIONS: each connection asks
+    about once per pause plus answer, so the first guess ignores the answer's
+    time and each probe corrects the pause by the rate it reached."""
+    target = saturated / 2
+    pause = max(1, round(PACED_CONNECTIONS * 1000 / target))
+    best: tuple[float, int] | None = None
+    for _ in range(4):
+        rate = wrk.run(paths, connections=PACED_CONNECTIONS, seconds=2, pause_ms=pause).rate
+        if best is None or abs(rate - target) < best[0]:
+            best = (abs(rate - target), pause)
+        cycle_ms = PACED_CONNECTIONS * 1000 / rate  # pause + answer, per connection
+        pause = max(1, round(pause + PACED_CONNECTIONS * 1000 / target - cycle_ms))
+    return best[1]
 
 
 def reads_by_kind(names: list[str], each: int = 200) -> dict[str, list[str]]:
