@@ -42,6 +42,7 @@ _COLUMNS = (
     "skills_data",
     "bosses_data",
     "activities_data",
+    "game_mode",  # `state_of` reads it: deferred, it would cost a query per record
 )
 
 
