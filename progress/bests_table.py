@@ -37,7 +37,16 @@ from api.params import PERIODS
 from players.models import Player
 from players.records import HiscoreRecord
 
-from .bests import LONGEST, Best, Bests, bests_ending_at, broken_metrics, fold_into, merge
+from .bests import (
+    LONGEST,
+    Best,
+    Bests,
+    bests_ending_at,
+    broken_metrics,
+    fold_into,
+    merge,
+    unfolded_metrics,
+)
 from .models import BestBreak, BestCursor, BestGain
 from .states import State, state_of
 
@@ -263,8 +272,9 @@ def _fold_singles(earliest: dict[int, datetime], given: dict[int, Any]) -> set[i
             ((states[pk], set(metrics)) for pk, metrics in breaks.get(player_id, {}).items()),
             key=lambda pair: pair[0].at,
         )
-        candidates = bests_ending_at(end, firsts, marked)
         previous = states[row["previous"]] if row["previous"] is not None else None
+        # The record before is folded in: what it gains alike is not computed again.
+        candidates = bests_ending_at(end, firsts, marked, unfolded_metrics(previous, end))
         broken = broken_metrics(previous, end)
         new_breaks = (
             [
