@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from kombu.exceptions import KombuError
 
@@ -121,16 +121,17 @@ def on_record_written(sender: Any, records: Iterable[HiscoreRecord], **kwargs: A
             logger.exception("achievements", extra={"player_id": record.player_id})
 
 
-def record_achievements(record: HiscoreRecord) -> list[Achievement]:
+def record_achievements(record: HiscoreRecord) -> int:
     """`record_batch` for one record."""
     return record_batch([record])
 
 
-def record_batch(records: list[HiscoreRecord]) -> list[Achievement]:
+def record_batch(records: list[HiscoreRecord]) -> int:
     """Store what new records (one per player) reached and announce the dated ones
-    once committed: the players locked in one statement, then one read each of
-    what comes before and after the records, of the records before and of the
-    stored achievements, and one write, however many players.
+    once committed; returns how many were stored. The players are locked in one
+    statement, then one read each of what comes before and after the records, of
+    the records before and of the stored achievements, and one write a couple of
+    hundred rows, however many players.
 
     A record written before others (history written out of order), or one that
     shows an achievement the record before already showed but nobody stored (the
@@ -145,7 +146,7 @@ def record_batch(records: list[HiscoreRecord]) -> list[Achievement]:
             for player in Player.objects.select_for_update().filter(pk__in=by_player).order_by("pk")
         }
         if not players:
-            return []
+            return 0
         # Read after the lock (see players.recording._locked_with_latest_digest):
         # what a transaction the lock waited for committed is seen.
         neighbours = _neighbours([by_player[pid] for pid in players])
@@ -160,7 +161,7 @@ def record_batch(records: list[HiscoreRecord]) -> list[Achievement]:
             "player_id", "key"
         ):
             stored[player_id].add(key)
-        rows: list[Achievement] = []
+        rows: list[tuple[int, Reached]] = []
         news: dict[int, list[Achievement]] = {}
         rebuilds: list[int] = []
         for player_id in players:
@@ -186,11 +187,10 @@ def record_batch(records: list[HiscoreRecord]) -> list[Achievement]:
                 before.last_checked_at if before is not None else None,
                 already=stored[player_id],
             )
-            mine = [_row(player_id, r) for r in reached]
-            rows += mine
-            if dated := [row for row in mine if row.achieved_at is not None]:
+            rows += [(player_id, r) for r in reached]
+            if dated := [_row(player_id, r) for r in reached if r.achieved_at is not None]:
                 news[player_id] = dated
-        Achievement.objects.bulk_create(rows, ignore_conflicts=True)
+        _insert(rows)
         for player_id in rebuilds:
             transaction.on_commit(partial(queue_rebuild, player_id))
         for player_id, dated in news.items():
@@ -203,7 +203,61 @@ def record_batch(records: list[HiscoreRecord]) -> list[Achievement]:
                 ),
                 robust=True,
             )
-    return rows
+    return len(rows)
+
+
+# Rows per INSERT: a player's first record reaches some thirty achievements at
+# once, a batch's first records over a thousand, and a model instance each, with
+# its fields compiled, cost more than the database's work.
+INSERT_CHUNK = 200
+_INSERT_COLUMNS = (
+    "player_id",
+    "key",
+    "metric",
+    "measure",
+    "threshold",
+    "achieved_at",
+    "achieved_after",
+    "achieved_before",
+)
+
+
+def _insert(rows: list[tuple[int, Reached]]) -> None:
+    """Store the reached achievements, leaving any already stored as they are,
+    INSERT_CHUNK rows a statement (SQL both databases speak alike)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Achievement._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    columns = ", ".join(_INSERT_COLUMNS)
+    row_marks = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
+
+    def statement(count: int) -> str:
+        return (
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * count)}"
+            " ON CONFLICT (player_id, key) DO NOTHING"
+        )
+
+    params = [
+        (
+            player_id,
+            r.definition.key,
+            r.definition.metric,
+            r.definition.measure,
+            r.definition.threshold,
+            adapt(r.achieved_at),
+            adapt(r.achieved_after),
+            adapt(r.achieved_before),
+        )
+        for player_id, r in rows
+    ]
+    chunks = [params[first : first + INSERT_CHUNK] for first in range(0, len(params), INSERT_CHUNK)]
+    full = [[v for row in chunk for v in row] for chunk in chunks if len(chunk) == INSERT_CHUNK]
+    with connection.cursor() as cursor:
+        if full:
+            cursor.executemany(statement(INSERT_CHUNK), full)
+        if len(chunks[-1]) < INSERT_CHUNK:
+            cursor.execute(statement(len(chunks[-1])), [v for row in chunks[-1] for v in row])
 
 
 def _neighbours(records: list[HiscoreRecord]) -> dict[int, tuple[bool, int | None]]:

@@ -28,7 +28,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Q,
     Subquery,
     Value,
 )
@@ -360,19 +359,27 @@ def _window_probes(record_ids: list[int]) -> dict[int, dict]:
 
 def _batch_breaks(probes: dict[int, dict]) -> dict[int, dict[int, list[str]]]:
     """Each player's breaks in the longest period before their new record: player ->
-    record id -> the metrics it breaks, in one query."""
-    within = Q()
-    for row in probes.values():
-        within |= Q(
-            player_id=row["player_id"],
-            fetched_at__gte=row["at"] - LONGEST,
-            fetched_at__lt=row["at"],
-        )
+    record id -> the metrics it breaks, in one query (none for players whose new
+    record is their first: a break is a record after another)."""
+    spans = {
+        row["player_id"]: (row["at"] - LONGEST, row["at"])
+        for row in probes.values()
+        if row["previous"] is not None
+    }
+    if not spans:
+        return {}
+    # The batch's records are fetched together: one range for all, each player's
+    # own kept below.
+    rows = BestBreak.objects.filter(
+        player_id__in=list(spans),
+        fetched_at__gte=min(since for since, _ in spans.values()),
+        fetched_at__lt=max(until for _, until in spans.values()),
+    ).values_list("record_id", "player_id", "fetched_at", "metrics")
     out: dict[int, dict[int, list[str]]] = {}
-    for record_id, player_id, metrics in BestBreak.objects.filter(within).values_list(
-        "record_id", "player_id", "metrics"
-    ):
-        out.setdefault(player_id, {})[record_id] = metrics
+    for record_id, player_id, fetched_at, metrics in rows:
+        since, until = spans[player_id]
+        if since <= fetched_at < until:
+            out.setdefault(player_id, {})[record_id] = metrics
     return out
 
 

@@ -272,3 +272,27 @@ def test_a_batch_of_players_records_stores_and_announces_as_one_at_a_time(
             NOW - timedelta(days=1),
         )
     assert sorted(heard) == sorted((who.pk, ["attack.level.99"]) for who in one + many)
+
+
+@pytest.mark.parametrize("chunk", [4, 1_000])
+def test_a_batch_of_first_records_stores_what_a_rebuild_does(chunk, monkeypatch):
+    from progress import achievement_store
+
+    # A small chunk: the rows go as full chunks and a rest, each a statement.
+    monkeypatch.setattr(achievement_store, "INSERT_CHUNK", chunk)
+    players = [PlayerFactory(username=f"First {index}") for index in range(3)]
+    records = [
+        HiscoreRecordFactory(
+            player=who,
+            fetched_at=NOW - timedelta(days=1),
+            skills_data=skill_entries(1_000_000 * (index + 1), attack=XP_99),
+            bosses_data=boss_entries(zulrah=120 * index or None),
+        )
+        for index, who in enumerate(players)
+    ]
+    on_record_written(sender=HiscoreRecord, records=records)
+    incremental = {who.pk: stored(who) for who in players}
+    assert all(incremental.values())
+    for who in players:
+        rebuild(who.pk)
+    assert {who.pk: stored(who) for who in players} == incremental
