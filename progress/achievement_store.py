@@ -130,8 +130,8 @@ def record_batch(records: list[HiscoreRecord]) -> int:
     """Store what new records (one per player) reached and announce the dated ones
     once committed; returns how many were stored. The players are locked in one
     statement, then one read each of what comes before and after the records, of
-    the records before and of the stored achievements, and one write a couple of
-    hundred rows, however many players.
+    the records before and of the stored achievements, and one write a hundred
+    rows, however many players.
 
     A record written before others (history written out of order), or one that
     shows an achievement the record before already showed but nobody stored (the
@@ -208,8 +208,9 @@ def record_batch(records: list[HiscoreRecord]) -> int:
 
 # Rows per INSERT: a player's first record reaches some thirty achievements at
 # once, a batch's first records over a thousand, and a model instance each, with
-# its fields compiled, cost more than the database's work.
-INSERT_CHUNK = 200
+# its fields compiled, cost more than the database's work. Short enough for the
+# driver to keep the statement parsed (psycopg keeps statements up to 4 KB).
+INSERT_CHUNK = 100
 _INSERT_COLUMNS = (
     "player_id",
     "key",
