@@ -56,6 +56,8 @@ from .states import State, state_of
 EXPIRED = datetime(1970, 1, 1, tzinfo=UTC)
 # Players refreshed in one transaction: their windows stay locked meanwhile.
 CHUNK = 200
+# Windows marked expired per statement (the beat may mark every player's).
+EXPIRE_CHUNK = 1_000
 
 _SECTIONS = (
     ("skills", catalogue.SKILL_SLUGS),
@@ -103,17 +105,21 @@ def expire(player_ids: Iterable[int]) -> None:
     if not ids:
         return
     # Rows in the order `refresh` locks them, so the two never wait on each other in a cycle.
-    marks = [
-        DeltaWindow(player_id=pid, period=period, valid_until=EXPIRED)
-        for pid in ids
-        for period in sorted(PERIODS)
-    ]
-    DeltaWindow.objects.bulk_create(
-        marks,
-        update_conflicts=True,
-        unique_fields=["player", "period"],
-        update_fields=["valid_until"],
-    )
+    rows = [(pid, period) for pid in ids for period in sorted(PERIODS)]
+    # Written as SQL, which both databases speak alike: a batch's model instances
+    # and their compiled fields cost more than the statement.
+    table = connection.ops.quote_name(DeltaWindow._meta.db_table)
+    expired = connection.ops.adapt_datetimefield_value(EXPIRED)
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), EXPIRE_CHUNK):
+            chunk = rows[first : first + EXPIRE_CHUNK]
+            values = ", ".join(["(%s, %s, NULL, NULL, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (player_id, period, start_record_id, end_record_id,"
+                f" valid_until) VALUES {values}"
+                " ON CONFLICT (player_id, period) DO UPDATE SET valid_until = EXCLUDED.valid_until",
+                [value for pid, period in chunk for value in (pid, period, expired)],
+            )
 
 
 def on_record_written(sender: Any, records: Iterable[HiscoreRecord], **kwargs: Any) -> None:
