@@ -23,6 +23,7 @@ from players.records import HiscoreRecord
 from . import achievements
 from .achievements import Reached
 from .models import Achievement
+from .rebuildable import commit_without_waiting_for_the_disk
 from .signals import achievement_reached
 from .states import State, state_of
 from .trends import RECENT_DAYS, elapsed_rate, projected_at
@@ -140,6 +141,8 @@ def record_batch(records: list[HiscoreRecord]) -> int:
     if len(by_player) != len(records):
         raise ValueError("record_batch takes one record per player")
     with transaction.atomic():
+        # Lost to a crash, what was reached is missed by the next record: rebuilt then.
+        commit_without_waiting_for_the_disk()
         # Locked in id order, as the recording path locks them.
         players = {
             player.pk: player

@@ -47,6 +47,7 @@ from .bests import (
     unfolded_metrics,
 )
 from .models import BestBreak, BestCursor, BestGain
+from .rebuildable import commit_without_waiting_for_the_disk
 from .states import State, state_of
 
 _RECORD_FIELDS = (
@@ -179,6 +180,8 @@ def fold_batch(earliest: dict[int, datetime], *, written: Iterable[HiscoreRecord
     if not earliest:
         return
     with transaction.atomic():
+        # Lost to a crash, the cursors stay behind: the next record folds it all in.
+        commit_without_waiting_for_the_disk()
         rest = _fold_singles(earliest, _one_each(written, earliest))
     for player_id in sorted(rest):
         advance(player_id, written_since=earliest[player_id])

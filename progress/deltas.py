@@ -50,6 +50,7 @@ from players.records import HiscoreRecord
 
 from .gains import ABSENT, Gain, gain_of
 from .models import Delta, DeltaWindow
+from .rebuildable import commit_without_waiting_for_the_disk
 from .states import State, state_of
 
 # What an expired mark stores: in the past on every host's clock.
@@ -110,7 +111,9 @@ def expire(player_ids: Iterable[int]) -> None:
     # and their compiled fields cost more than the statement.
     table = connection.ops.quote_name(DeltaWindow._meta.db_table)
     expired = connection.ops.adapt_datetimefield_value(EXPIRED)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Lost to a crash, the windows are expired by the beat (`expire_lagging`).
+        commit_without_waiting_for_the_disk()
         for first in range(0, len(rows), EXPIRE_CHUNK):
             chunk = rows[first : first + EXPIRE_CHUNK]
             values = ", ".join(["(%s, %s, NULL, NULL, %s)"] * len(chunk))
@@ -168,7 +171,8 @@ def refresh(player_ids: Iterable[int], *, now: datetime, expired_only: bool = Tr
     if not ids:
         return 0
     with transaction.atomic():
-        _commit_without_waiting_for_the_disk()
+        # A refresh lost to a crash leaves its windows expired: refreshed again.
+        commit_without_waiting_for_the_disk()
         # Locked in one order by everyone, and the records read only after: a
         # refresh that waited on another sees what that one saw, or newer.
         locked = DeltaWindow.objects.select_for_update().filter(player_id__in=ids)
@@ -261,14 +265,6 @@ def _insert_deltas(rows: list[tuple]) -> None:
         else:
             marks = ", ".join(["%s"] * len(_DELTA_COLUMNS))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-
-
-def _commit_without_waiting_for_the_disk() -> None:
-    # A refresh lost to a crash leaves its windows as they were, expired, and they
-    # are refreshed again: PostgreSQL need not flush before answering the commit.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _expired(until: datetime | None, now: datetime) -> bool:
