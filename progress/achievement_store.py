@@ -144,10 +144,12 @@ def record_batch(records: list[HiscoreRecord]) -> int:
         # Lost to a crash, what was reached is missed by the next record: rebuilt then.
         commit_without_waiting_for_the_disk()
         # Locked in id order, as the recording path locks them.
-        players = {
-            player.pk: player
-            for player in Player.objects.select_for_update().filter(pk__in=by_player).order_by("pk")
-        }
+        players = list(
+            Player.objects.select_for_update()
+            .filter(pk__in=by_player)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         if not players:
             return 0
         # Read after the lock (see players.recording._locked_with_latest_digest):
@@ -196,13 +198,14 @@ def record_batch(records: list[HiscoreRecord]) -> int:
         _insert(rows)
         for player_id in rebuilds:
             transaction.on_commit(partial(queue_rebuild, player_id))
-        for player_id, dated in news.items():
+        # The whole rows only for the players announced, as they are under the lock.
+        for player_id, player in Player.objects.in_bulk(list(news)).items():
             transaction.on_commit(
                 partial(
                     achievement_reached.send,
                     sender=Achievement,
-                    player=players[player_id],
-                    achievements=dated,
+                    player=player,
+                    achievements=news[player_id],
                 ),
                 robust=True,
             )
