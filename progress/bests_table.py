@@ -252,17 +252,22 @@ def _fold_singles(earliest: dict[int, datetime], given: dict[int, Any]) -> set[i
     if not single:
         return rest
     probes = {record_id: probes[record_id] for record_id in single.values()}
-    breaks = _batch_breaks(probes)
-    wanted = {pk for row in probes.values() for pk in row["ids"]}
+    # A player's first record starts every window and breaks nothing: no gain ends
+    # at it, and only its cursor moves.
+    later = {record_id: row for record_id, row in probes.items() if row["previous"] is not None}
+    breaks = _batch_breaks(later)
+    wanted = {pk for row in later.values() for pk in row["ids"]}
     wanted |= {pk for marked in breaks.values() for pk in marked}
     known = {
         record.pk: state_of(record)
-        for player_id, record in given.items()
-        if player_id in single and not record.get_deferred_fields() & _STATE_FIELDS
+        for record in given.values()
+        if record.pk in later and not record.get_deferred_fields() & _STATE_FIELDS
     }
     states = known | _load_states(wanted - set(known))
     found: dict[int, tuple[Bests, list[BestBreak]]] = {}
     for player_id, record_id in single.items():
+        if record_id not in later:
+            continue
         row = probes[record_id]
         end = states[record_id]
         firsts = {
@@ -274,7 +279,7 @@ def _fold_singles(earliest: dict[int, datetime], given: dict[int, Any]) -> set[i
             ((states[pk], set(metrics)) for pk, metrics in breaks.get(player_id, {}).items()),
             key=lambda pair: pair[0].at,
         )
-        previous = states[row["previous"]] if row["previous"] is not None else None
+        previous = states[row["previous"]]
         # The record before is folded in: what it gains alike is not computed again.
         candidates = bests_ending_at(end, firsts, marked, unfolded_metrics(previous, end))
         broken = broken_metrics(previous, end)
@@ -302,7 +307,7 @@ def _fold_singles(earliest: dict[int, datetime], given: dict[int, Any]) -> set[i
     BestBreak.objects.bulk_create(
         [b for _, new_breaks in found.values() for b in new_breaks], ignore_conflicts=True
     )
-    _move_cursors({player_id: states[record_id].at for player_id, record_id in single.items()})
+    _move_cursors({player_id: probes[record_id]["at"] for player_id, record_id in single.items()})
     return rest
 
 
