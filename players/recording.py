@@ -12,8 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, F, OuterRef, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import DateTimeField, OuterRef, Subquery, Value
 from django.utils import timezone
 from prometheus_client import Counter
 
@@ -164,28 +163,21 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
         counted = [record for record in written if not record.flagged]
         if confirmed:
             HiscoreRecord.objects.filter(pk__in=confirmed).update(last_checked_at=now)
-        columns = {
-            column: _per_player(column, values, rows=len(outcomes))
-            for column, values in varying.items()
-        }
-        if counted:
-            # The record written for the player just now (one per player and moment),
-            # else the one it had: the same small statement for any batch. A held
-            # record is not the latest that counts.
-            just_written = HiscoreRecord.objects.filter(
-                player=OuterRef("pk"), fetched_at=now, flagged=False
-            )
-            columns["latest_record"] = Coalesce(
-                Subquery(just_written.values("pk")), F("latest_record")
-            )
-        Player.objects.filter(pk__in=list(outcomes)).update(
-            last_fetched=now,
-            status=PlayerStatus.OK,
-            failure_count=0,
-            not_found_count=0,
-            status_reason="",
-            fetch_claimed_until=None,
-            **columns,
+        # The record written for the player just now (ids are set): the latest that
+        # counts. A held record is not.
+        for record in counted:
+            varying["latest_record"][record.player_id] = record.pk
+        _update_players(
+            list(outcomes),
+            {
+                "last_fetched": now,
+                "status": PlayerStatus.OK.value,
+                "failure_count": 0,
+                "not_found_count": 0,
+                "status_reason": "",
+                "fetch_claimed_until": None,
+            },
+            varying,
         )
         _log_attempts(attempts)
         tally_fetches(now, tally)  # last: its rows are shared by every batch
@@ -284,28 +276,57 @@ def _same_name(display_name: str, key: str) -> bool:
         return False
 
 
-def _per_player(column: str, values: dict[int, Any], *, rows: int) -> Any:
-    """A column's new values in one multi-row UPDATE: a plain value when every row
-    gets the same one, else a CASE with one branch per distinct value (rows not
-    named keep theirs)."""
-    players_by_value: dict[Any, list[int]] = defaultdict(list)
-    for player_id, value in values.items():
-        players_by_value[value].append(player_id)
-    if len(values) == rows and len(players_by_value) == 1:
-        return next(iter(players_by_value))
-    field = Player._meta.get_field(column)
-    case = Case(
-        *(
-            When(pk__in=player_ids, then=Value(value, output_field=field))
-            for value, player_ids in players_by_value.items()
-        ),
-        default=F(column),
-        output_field=field,
-    )
-    if connection.features.requires_casted_case_in_updates:
-        # PostgreSQL types a CASE of parameters only when told (so does bulk_update).
-        return Cast(case, output_field=field)
-    return case
+def _update_players(
+    player_ids: list[int], same: dict[str, Any], varying: dict[str, dict[int, Any]]
+) -> None:
+    """One multi-row UPDATE of the players: the `same` columns get one value each;
+    each `varying` column a CASE with one branch per distinct value (rows not named
+    keep theirs), or a plain value when every row gets the same one. Written as SQL,
+    which both databases speak alike: built by the ORM, a batch's CASE branches
+    cost more than the statement's work."""
+    ops = connection.ops
+    sets: list[str] = []
+    params: list[Any] = []
+
+    def value_of(column: str, value: Any) -> tuple[str, Any]:
+        field = Player._meta.get_field(column)
+        mark = "%s"
+        if connection.features.requires_casted_case_in_updates:
+            # PostgreSQL types a CASE of parameters only when told (so does bulk_update).
+            mark = f"CAST(%s AS {field.cast_db_type(connection)})"
+        return mark, field.get_db_prep_save(value, connection)
+
+    for column, value in same.items():
+        mark, prepared = value_of(column, value)
+        sets.append(f"{ops.quote_name(Player._meta.get_field(column).column)} = {mark}")
+        params.append(prepared)
+    for column, values in varying.items():
+        name = ops.quote_name(Player._meta.get_field(column).column)
+        players_by_value: dict[Any, list[int]] = defaultdict(list)
+        for player_id, value in values.items():
+            players_by_value[_hashable(value)].append(player_id)
+        if len(values) == len(player_ids) and len(players_by_value) == 1:
+            mark, prepared = value_of(column, next(iter(values.values())))
+            sets.append(f"{name} = {mark}")
+            params.append(prepared)
+            continue
+        branches = []
+        for ids in players_by_value.values():
+            mark, prepared = value_of(column, values[ids[0]])
+            branches.append(f"WHEN id IN ({', '.join(['%s'] * len(ids))}) THEN {mark}")
+            params += [*ids, prepared]
+        sets.append(f"{name} = CASE {' '.join(branches)} ELSE {name} END")
+    table = ops.quote_name(Player._meta.db_table)
+    marks = ", ".join(["%s"] * len(player_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(sets)} WHERE id IN ({marks})", [*params, *player_ids]
+        )
+
+
+def _hashable(value: Any) -> Any:
+    # The rhythm's hours are a tuple, a JSON list read back: one value either way.
+    return tuple(value) if isinstance(value, list) else value
 
 
 def fetch_record_failure(

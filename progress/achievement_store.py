@@ -7,12 +7,14 @@ incremental path did."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from kombu.exceptions import KombuError
 
 from players.models import Player
@@ -21,6 +23,7 @@ from players.records import HiscoreRecord
 from . import achievements
 from .achievements import Reached
 from .models import Achievement
+from .rebuildable import commit_without_waiting_for_the_disk
 from .signals import achievement_reached
 from .states import State, state_of
 from .trends import RECENT_DAYS, elapsed_rate, projected_at
@@ -40,6 +43,7 @@ _COLUMNS = (
     "skills_data",
     "bosses_data",
     "activities_data",
+    "game_mode",  # `state_of` reads it: deferred, it would cost a query per record
 )
 
 
@@ -94,65 +98,191 @@ def rebuild(player_id: int) -> int:
 
 
 def on_record_written(sender: Any, records: Iterable[HiscoreRecord], **kwargs: Any) -> None:
-    """The receiver of `players.signals.record_written` (connected in progress.apps)."""
-    for record in records:
+    """The receiver of `players.signals.record_written` (connected in progress.apps):
+    a collection batch's records (one per player) at once, in one transaction
+    (`record_batch`). Should that fail, or a player have several new records (a
+    merged history), each record goes on its own, so one player's failure costs
+    the others nothing."""
+    records = list(records)
+    per_player = Counter(record.player_id for record in records)
+    single = [record for record in records if per_player[record.player_id] == 1]
+    alone = [record for record in records if per_player[record.player_id] > 1]
+    if len(single) > 1:
+        try:
+            record_batch(single)
+        except Exception:
+            logger.exception("achievements batch", extra={"records": len(single)})
+            alone = records
+    else:
+        alone = records
+    for record in alone:
         try:
             record_achievements(record)
         except Exception:  # one player's failure must not stop the others'
             logger.exception("achievements", extra={"player_id": record.player_id})
 
 
-def record_achievements(record: HiscoreRecord) -> list[Achievement]:
-    """Store what one new record reached and announce the dated ones once committed.
-    A record written before others (history written out of order), or one that shows
-    an achievement the record before already showed but nobody stored (the
-    catalogue grew), queues the player's achievements rebuilt instead."""
+def record_achievements(record: HiscoreRecord) -> int:
+    """`record_batch` for one record."""
+    return record_batch([record])
+
+
+def record_batch(records: list[HiscoreRecord]) -> int:
+    """Store what new records (one per player) reached and announce the dated ones
+    once committed; returns how many were stored. The players are locked in one
+    statement, then one read each of what comes before and after the records, of
+    the records before and of the stored achievements, and one write a hundred
+    rows, however many players.
+
+    A record written before others (history written out of order), or one that
+    shows an achievement the record before already showed but nobody stored (the
+    catalogue grew), queues its player's achievements rebuilt instead."""
+    by_player = {record.player_id: record for record in records}
+    if len(by_player) != len(records):
+        raise ValueError("record_batch takes one record per player")
     with transaction.atomic():
-        player = Player.objects.select_for_update().filter(pk=record.player_id).first()
-        if player is None:
-            return []
-        # Counted records only (`for_player`): a held one reaches nothing until released.
-        later = (
-            HiscoreRecord.objects.for_player(record.player_id)
-            .filter(fetched_at__gt=record.fetched_at)
-            .exists()
+        # Lost to a crash, what was reached is missed by the next record: rebuilt then.
+        commit_without_waiting_for_the_disk()
+        # Locked in id order, as the recording path locks them.
+        players = list(
+            Player.objects.select_for_update()
+            .filter(pk__in=by_player)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        previous = (
-            HiscoreRecord.objects.for_player(record.player_id)
-            .filter(fetched_at__lt=record.fetched_at)
-            .order_by("-fetched_at")
-            .only(*_COLUMNS)
-            .first()
-        )
-        stored = set(
-            Achievement.objects.filter(player_id=record.player_id).values_list("key", flat=True)
-        )
-        previous_state = state_of(previous) if previous is not None else None
-        # A first record with achievements stored: the history before it moved
-        # away (a name transfer, docs/api.md "Flags"), and theirs with it.
-        moved_away = previous is None and bool(stored)
-        if later or moved_away or _missed(previous_state, stored):
-            # A long history takes minutes: rebuilt by a task, not in the collector's
-            # path with the player locked.
-            transaction.on_commit(partial(queue_rebuild, record.player_id))
-            return []
-        reached = achievements.reached_by(
-            state_of(record),
-            previous_state,
-            previous.last_checked_at if previous is not None else None,
-            already=stored,
-        )
-        rows = [_row(record.player_id, r) for r in reached]
-        Achievement.objects.bulk_create(rows, ignore_conflicts=True)
-        news = [row for row in rows if row.achieved_at is not None]
-        if news:
+        if not players:
+            return 0
+        # Read after the lock (see players.recording._locked_with_latest_digest):
+        # what a transaction the lock waited for committed is seen.
+        neighbours = _neighbours([by_player[pid] for pid in players])
+        previous = {
+            record.pk: record
+            for record in HiscoreRecord.objects.filter(
+                pk__in=[pk for _, pk in neighbours.values() if pk is not None]
+            ).only(*_COLUMNS)
+        }
+        stored: dict[int, set[str]] = {pid: set() for pid in players}
+        for player_id, key in Achievement.objects.filter(player_id__in=players).values_list(
+            "player_id", "key"
+        ):
+            stored[player_id].add(key)
+        rows: list[tuple[int, Reached]] = []
+        news: dict[int, list[Achievement]] = {}
+        rebuilds: list[int] = []
+        for player_id in players:
+            record = by_player[player_id]
+            if record.pk not in neighbours:
+                # Deleted since it was written: the history changed under it.
+                rebuilds.append(player_id)
+                continue
+            later, previous_id = neighbours[record.pk]
+            before = previous.get(previous_id) if previous_id is not None else None
+            previous_state = state_of(before) if before is not None else None
+            # A first record with achievements stored: the history before it moved
+            # away (a name transfer, docs/api.md "Flags"), and theirs with it.
+            moved_away = before is None and bool(stored[player_id])
+            if later or moved_away or _missed(previous_state, stored[player_id]):
+                # A long history takes minutes: rebuilt by a task, not in the
+                # collector's path with the player locked.
+                rebuilds.append(player_id)
+                continue
+            reached = achievements.reached_by(
+                state_of(record),
+                previous_state,
+                before.last_checked_at if before is not None else None,
+                already=stored[player_id],
+            )
+            rows += [(player_id, r) for r in reached]
+            if dated := [_row(player_id, r) for r in reached if r.achieved_at is not None]:
+                news[player_id] = dated
+        _insert(rows)
+        for player_id in rebuilds:
+            transaction.on_commit(partial(queue_rebuild, player_id))
+        # The whole rows only for the players announced, as they are under the lock.
+        for player_id, player in Player.objects.in_bulk(list(news)).items():
             transaction.on_commit(
                 partial(
-                    achievement_reached.send, sender=Achievement, player=player, achievements=news
+                    achievement_reached.send,
+                    sender=Achievement,
+                    player=player,
+                    achievements=news[player_id],
                 ),
                 robust=True,
             )
-    return rows
+    return len(rows)
+
+
+# Rows per INSERT: a player's first record reaches some thirty achievements at
+# once, a batch's first records over a thousand, and a model instance each, with
+# its fields compiled, cost more than the database's work. Short enough for the
+# driver to keep the statement parsed (psycopg keeps statements up to 4 KB).
+INSERT_CHUNK = 100
+_INSERT_COLUMNS = (
+    "player_id",
+    "key",
+    "metric",
+    "measure",
+    "threshold",
+    "achieved_at",
+    "achieved_after",
+    "achieved_before",
+)
+
+
+def _insert(rows: list[tuple[int, Reached]]) -> None:
+    """Store the reached achievements, leaving any already stored as they are,
+    INSERT_CHUNK rows a statement (SQL both databases speak alike)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Achievement._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    columns = ", ".join(_INSERT_COLUMNS)
+    row_marks = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
+
+    def statement(count: int) -> str:
+        return (
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * count)}"
+            " ON CONFLICT (player_id, key) DO NOTHING"
+        )
+
+    params = [
+        (
+            player_id,
+            r.definition.key,
+            r.definition.metric,
+            r.definition.measure,
+            r.definition.threshold,
+            adapt(r.achieved_at),
+            adapt(r.achieved_after),
+            adapt(r.achieved_before),
+        )
+        for player_id, r in rows
+    ]
+    chunks = [params[first : first + INSERT_CHUNK] for first in range(0, len(params), INSERT_CHUNK)]
+    full = [[v for row in chunk for v in row] for chunk in chunks if len(chunk) == INSERT_CHUNK]
+    with connection.cursor() as cursor:
+        if full:
+            cursor.executemany(statement(INSERT_CHUNK), full)
+        if len(chunks[-1]) < INSERT_CHUNK:
+            cursor.execute(statement(len(chunks[-1])), [v for row in chunks[-1] for v in row])
+
+
+def _neighbours(records: list[HiscoreRecord]) -> dict[int, tuple[bool, int | None]]:
+    """For each record still stored: whether a counted record of its player comes after it, and
+    the id of the counted one just before it (None: none), probed on the (player,
+    fetched_at) index in one query. Counted records only: a held one reaches
+    nothing until released."""
+    counted = HiscoreRecord.objects.counted().filter(player_id=OuterRef("player_id"))
+    before = counted.filter(fetched_at__lt=OuterRef("fetched_at")).order_by("-fetched_at")
+    rows = (
+        HiscoreRecord.objects.filter(pk__in=[record.pk for record in records])
+        .annotate(
+            later=Exists(counted.filter(fetched_at__gt=OuterRef("fetched_at"))),
+            previous_id=Subquery(before.values("pk")[:1]),
+        )
+        .values_list("pk", "later", "previous_id")
+    )
+    return {pk: (later, previous_id) for pk, later, previous_id in rows}
 
 
 def queue_rebuild(player_id: int) -> None:

@@ -370,23 +370,34 @@ def fold_into(
     whose gain to `end` is, from every start, its gain to `previous` is not
     computed: each such pair was at most `records`' own, and ends later. Returns the
     keys that changed."""
-    same = _same_gains(previous, end) if previous is not None else set()
-    metrics = [metric for metric in METRICS if metric not in same]
+    metrics = unfolded_metrics(previous, end)
     return merge(records, bests_ending_at(end, starts, breaks, metrics, floor=records))
+
+
+def unfolded_metrics(previous: State | None, end: State) -> list[str]:
+    """The metrics whose records `end` may change, once `previous`, the record
+    before it, is folded in: those whose gain to `end` is not, from every start,
+    their gain to `previous` (`_same_gains`)."""
+    same = _same_gains(previous, end) if previous is not None else set()
+    return [metric for metric in METRICS if metric not in same]
 
 
 def _same_gains(previous: State, end: State) -> set[str]:
     """The metrics whose gain to `end` is their gain to `previous` from any start:
     what the gain rules read of the end state is the same in both. A skill unranked
     at the start is inferred from which values the end knows (`gains._hidden_start`);
-    Overall reads every skill when a total is unknown. Computed metrics are left
-    out: their rates are chosen by the end state."""
+    Overall reads every skill when a total is unknown. A computed metric is the
+    same when every metric it follows is and the end state chooses the same rates:
+    efficient hours read nothing else, and their rates are chosen by the end's game
+    mode and skills."""
     changed = _changed(previous, end)
     same = {slug for slug in _SECTION_OF if slug not in changed}
     if _knowns(previous) != _knowns(end):
         same -= set(catalogue.SKILL_SLUGS)
     if previous.overall_experience == end.overall_experience and previous.skills == end.skills:
         same.add("overall")
+    if previous.game_mode == end.game_mode and previous.skills == end.skills:
+        same |= {metric for metric in EFFICIENCY_METRICS if FOLLOWS[metric] <= same}
     return same
 
 

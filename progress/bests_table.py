@@ -22,14 +22,32 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Subquery,
+    Value,
+)
 
 from api.params import PERIODS
 from players.models import Player
 from players.records import HiscoreRecord
 
-from .bests import LONGEST, Best, Bests, bests_ending_at, broken_metrics, fold_into, merge
+from .bests import (
+    LONGEST,
+    Best,
+    Bests,
+    bests_ending_at,
+    broken_metrics,
+    fold_into,
+    merge,
+    unfolded_metrics,
+)
 from .models import BestBreak, BestCursor, BestGain
+from .rebuildable import commit_without_waiting_for_the_disk
 from .states import State, state_of
 
 _RECORD_FIELDS = (
@@ -42,6 +60,8 @@ _RECORD_FIELDS = (
     "activities_data",
     "game_mode",
 )
+# The fields `state_of` reads: a given record with none deferred is not read back.
+_STATE_FIELDS = frozenset(_RECORD_FIELDS) - {"id"}
 # Records read per query while folding in a long history (a growing chunk: one
 # new record costs a query of one or two rows).
 MAX_CHUNK = 256
@@ -137,63 +157,117 @@ class _Records:
 def on_record_written(sender: Any, records: Iterable[HiscoreRecord], **kwargs: Any) -> None:
     """The receiver of `players.signals.record_written` (connected in progress.apps):
     the whole batch folded in with a few queries (`fold_batch`)."""
+    records = list(records)
     earliest: dict[int, datetime] = {}
     for record in records:
         moment = earliest.get(record.player_id)
         earliest[record.player_id] = min(moment, record.fetched_at) if moment else record.fetched_at
-    fold_batch(earliest)
+    fold_batch(earliest, written=records)
 
 
-def fold_batch(earliest: dict[int, datetime]) -> None:
-    """Fold in the records written at or after `earliest[player]` for each player.
+def fold_batch(earliest: dict[int, datetime], *, written: Iterable[HiscoreRecord] = ()) -> None:
+    """Fold in the records written at or after `earliest[player]` for each player;
+    `written` may give those records, whose values are then not read back.
 
-    The usual case, a player's one record past their cursor, is folded in for the
-    whole batch at once: the cursors locked in one query, the new records, each
-    window's first record and the record before in two, the breaks and every state
+    The usual case, a player's one record past their cursor (their first record,
+    with no cursor yet, too), is folded in for the whole batch at once: the
+    cursors locked in one query, each new record's window firsts, the record
+    before it and whether one follows it in another, the breaks and the states
     needed in two more, the stored rows that could change in one, and one write
     each for the rows, the breaks and the cursors, however many players. Any other
-    case (no cursor yet, history written before the cursor, several records past
-    it) goes through `advance`, one player at a time."""
+    case (history written before the cursor, several records past it) goes
+    through `advance`, one player at a time."""
     if not earliest:
         return
     with transaction.atomic():
-        rest = _fold_singles(earliest)
+        # Lost to a crash, the cursors stay behind: the next record folds it all in.
+        commit_without_waiting_for_the_disk()
+        rest = _fold_singles(earliest, _one_each(written, earliest))
     for player_id in sorted(rest):
         advance(player_id, written_since=earliest[player_id])
 
 
-def _fold_singles(earliest: dict[int, datetime]) -> set[int]:
-    """Fold in each player's one new record; returns the players left to `advance`."""
-    cursors = {
+def _one_each(written: Iterable[HiscoreRecord], earliest: dict[int, datetime]) -> dict[int, Any]:
+    """Each player's one given record at `earliest[player]`, when they have one only."""
+    out: dict[int, Any] = {}
+    twice: set[int] = set()
+    for record in written:
+        if record.player_id in out:
+            twice.add(record.player_id)
+        elif record.fetched_at == earliest.get(record.player_id):
+            out[record.player_id] = record
+    return {player_id: record for player_id, record in out.items() if player_id not in twice}
+
+
+def _locked_cursors(player_ids: list[int]) -> dict[int, tuple[datetime | None, str]]:
+    return {
         player_id: (through, key)
         for player_id, through, key in BestCursor.objects.select_for_update(of=("self",))
-        .filter(pk__in=list(earliest), through_at__isnull=False)
+        .filter(pk__in=player_ids)
         .order_by("pk")
         .values_list("player_id", "through_at", "player__username_key")
-        if earliest[player_id] > through
+    }
+
+
+def _create_cursors(player_ids: list[int]) -> None:
+    """An empty cursor (nothing folded in) for each of the players still stored:
+    one statement, leaving a cursor made meanwhile as it is."""
+    cursors = connection.ops.quote_name(BestCursor._meta.db_table)
+    players = connection.ops.quote_name(Player._meta.db_table)
+    marks = ", ".join(["%s"] * len(player_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {cursors} (player_id, through_at) SELECT id, NULL FROM {players}"
+            f" WHERE id IN ({marks}) ON CONFLICT (player_id) DO NOTHING",
+            player_ids,
+        )
+
+
+def _fold_singles(earliest: dict[int, datetime], given: dict[int, Any]) -> set[int]:
+    """Fold in each player's one new record; returns the players left to `advance`.
+    `given` holds the new records whose values are known already."""
+    ids = sorted(earliest)
+    cursors = _locked_cursors(ids)
+    if missing := [player_id for player_id in ids if player_id not in cursors]:
+        _create_cursors(missing)
+        cursors |= _locked_cursors(missing)
+    cursors = {
+        player_id: cursor
+        for player_id, cursor in cursors.items()
+        if player_id in given and (cursor[0] is None or earliest[player_id] > cursor[0])
     }
     rest = set(earliest) - set(cursors)
     if not cursors:
         return rest
-    past = Q()
-    for player_id, (through, _) in cursors.items():
-        past |= Q(player_id=player_id, fetched_at__gt=through)
-    new: dict[int, list[int]] = {}
-    for pk, player_id in (
-        HiscoreRecord.objects.counted().filter(past).values_list("pk", "player_id")
-    ):
-        new.setdefault(player_id, []).append(pk)
-    rest |= {player_id for player_id in cursors if len(new.get(player_id, ())) != 1}
-    single = {player_id: pks[0] for player_id, pks in new.items() if len(pks) == 1}
+    probes = _window_probes([given[player_id].pk for player_id in cursors])
+    single: dict[int, int] = {}
+    for record_id, row in probes.items():
+        player_id, through = row["player_id"], cursors.get(row["player_id"], (None,))[0]
+        # The one record past the cursor: none follows it, and the one before it
+        # (if any) was folded in.
+        folded = row["previous"] is None or (through is not None and row["previous_at"] <= through)
+        if player_id in cursors and not row["later"] and folded:
+            single[player_id] = record_id
+    rest |= set(cursors) - set(single)
     if not single:
         return rest
-    probes = _window_probes(list(single.values()))
-    breaks = _batch_breaks(probes)
-    wanted = {pk for row in probes.values() for pk in row["ids"]}
+    probes = {record_id: probes[record_id] for record_id in single.values()}
+    # A player's first record starts every window and breaks nothing: no gain ends
+    # at it, and only its cursor moves.
+    later = {record_id: row for record_id, row in probes.items() if row["previous"] is not None}
+    breaks = _batch_breaks(later)
+    wanted = {pk for row in later.values() for pk in row["ids"]}
     wanted |= {pk for marked in breaks.values() for pk in marked}
-    states = _load_states(wanted)
+    known = {
+        record.pk: state_of(record)
+        for record in given.values()
+        if record.pk in later and not record.get_deferred_fields() & _STATE_FIELDS
+    }
+    states = known | _load_states(wanted - set(known))
     found: dict[int, tuple[Bests, list[BestBreak]]] = {}
     for player_id, record_id in single.items():
+        if record_id not in later:
+            continue
         row = probes[record_id]
         end = states[record_id]
         firsts = {
@@ -205,8 +279,9 @@ def _fold_singles(earliest: dict[int, datetime]) -> set[int]:
             ((states[pk], set(metrics)) for pk, metrics in breaks.get(player_id, {}).items()),
             key=lambda pair: pair[0].at,
         )
-        candidates = bests_ending_at(end, firsts, marked)
-        previous = states[row["previous"]] if row["previous"] is not None else None
+        previous = states[row["previous"]]
+        # The record before is folded in: what it gains alike is not computed again.
+        candidates = bests_ending_at(end, firsts, marked, unfolded_metrics(previous, end))
         broken = broken_metrics(previous, end)
         new_breaks = (
             [
@@ -222,7 +297,7 @@ def _fold_singles(earliest: dict[int, datetime]) -> set[int]:
         )
         found[player_id] = (candidates, new_breaks)
     stored = _stored_many(found)
-    rows: list[BestGain] = []
+    rows: list[tuple] = []
     for player_id, (candidates, _) in found.items():
         mine = stored.get(player_id, {})
         changed = merge(mine, candidates)
@@ -232,17 +307,29 @@ def _fold_singles(earliest: dict[int, datetime]) -> set[int]:
     BestBreak.objects.bulk_create(
         [b for _, new_breaks in found.values() for b in new_breaks], ignore_conflicts=True
     )
-    moved = [
-        BestCursor(player_id=player_id, through_at=states[record_id].at)
-        for player_id, record_id in single.items()
-    ]
-    BestCursor.objects.bulk_update(moved, ["through_at"])
+    _move_cursors({player_id: probes[record_id]["at"] for player_id, record_id in single.items()})
     return rest
 
 
+def _move_cursors(through: dict[int, datetime]) -> None:
+    """Set the (locked) cursors' `through_at`: one statement."""
+    table = connection.ops.quote_name(BestCursor._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    values = ", ".join(["(%s, %s)"] * len(through))
+    params = [value for pid, at in sorted(through.items()) for value in (pid, adapt(at))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (player_id, through_at) VALUES {values}"
+            " ON CONFLICT (player_id) DO UPDATE SET through_at = EXCLUDED.through_at",
+            params,
+        )
+
+
 def _window_probes(record_ids: list[int]) -> dict[int, dict]:
-    """For each new record: each period's first record in the window before it and
-    the record before it, probed on the (player, fetched_at) index in one query."""
+    """For each new record still stored and counted: each period's first record in
+    the window before it, the record before it (and when it was fetched), and
+    whether a record follows it, probed on the (player, fetched_at) index in one
+    query."""
     records = HiscoreRecord.objects.counted().filter(player=OuterRef("player_id"))
     probes = {}
     for period, length in PERIODS.items():
@@ -254,9 +341,13 @@ def _window_probes(record_ids: list[int]) -> dict[int, dict]:
         probes[f"{period}_id"] = Subquery(after.values("pk")[:1])
     before = records.filter(fetched_at__lt=OuterRef("fetched_at")).order_by("-fetched_at")
     probes["previous_id"] = Subquery(before.values("pk")[:1])
+    probes["previous_at"] = Subquery(before.values("fetched_at")[:1])
+    probes["later"] = Exists(records.filter(fetched_at__gt=OuterRef("fetched_at")))
     out = {}
-    for row in HiscoreRecord.objects.filter(pk__in=record_ids).values(
-        "pk", "player_id", "fetched_at", **probes
+    for row in (
+        HiscoreRecord.objects.counted()
+        .filter(pk__in=record_ids)
+        .values("pk", "player_id", "fetched_at", **probes)
     ):
         firsts = {period: row[f"{period}_id"] for period in PERIODS}
         ids = {row["pk"], *(pk for pk in firsts.values() if pk is not None)}
@@ -267,6 +358,8 @@ def _window_probes(record_ids: list[int]) -> dict[int, dict]:
             "at": row["fetched_at"],
             "firsts": firsts,
             "previous": row["previous_id"],
+            "previous_at": row["previous_at"],
+            "later": row["later"],
             "ids": ids,
         }
     return out
@@ -274,19 +367,27 @@ def _window_probes(record_ids: list[int]) -> dict[int, dict]:
 
 def _batch_breaks(probes: dict[int, dict]) -> dict[int, dict[int, list[str]]]:
     """Each player's breaks in the longest period before their new record: player ->
-    record id -> the metrics it breaks, in one query."""
-    within = Q()
-    for row in probes.values():
-        within |= Q(
-            player_id=row["player_id"],
-            fetched_at__gte=row["at"] - LONGEST,
-            fetched_at__lt=row["at"],
-        )
+    record id -> the metrics it breaks, in one query (none for players whose new
+    record is their first: a break is a record after another)."""
+    spans = {
+        row["player_id"]: (row["at"] - LONGEST, row["at"])
+        for row in probes.values()
+        if row["previous"] is not None
+    }
+    if not spans:
+        return {}
+    # The batch's records are fetched together: one range for all, each player's
+    # own kept below.
+    rows = BestBreak.objects.filter(
+        player_id__in=list(spans),
+        fetched_at__gte=min(since for since, _ in spans.values()),
+        fetched_at__lt=max(until for _, until in spans.values()),
+    ).values_list("record_id", "player_id", "fetched_at", "metrics")
     out: dict[int, dict[int, list[str]]] = {}
-    for record_id, player_id, metrics in BestBreak.objects.filter(within).values_list(
-        "record_id", "player_id", "metrics"
-    ):
-        out.setdefault(player_id, {})[record_id] = metrics
+    for record_id, player_id, fetched_at, metrics in rows:
+        since, until = spans[player_id]
+        if since <= fetched_at < until:
+            out.setdefault(player_id, {})[record_id] = metrics
     return out
 
 

@@ -50,12 +50,15 @@ from players.records import HiscoreRecord
 
 from .gains import ABSENT, Gain, gain_of
 from .models import Delta, DeltaWindow
+from .rebuildable import commit_without_waiting_for_the_disk
 from .states import State, state_of
 
 # What an expired mark stores: in the past on every host's clock.
 EXPIRED = datetime(1970, 1, 1, tzinfo=UTC)
 # Players refreshed in one transaction: their windows stay locked meanwhile.
 CHUNK = 200
+# Windows marked expired per statement (the beat may mark every player's).
+EXPIRE_CHUNK = 1_000
 
 _SECTIONS = (
     ("skills", catalogue.SKILL_SLUGS),
@@ -103,17 +106,23 @@ def expire(player_ids: Iterable[int]) -> None:
     if not ids:
         return
     # Rows in the order `refresh` locks them, so the two never wait on each other in a cycle.
-    marks = [
-        DeltaWindow(player_id=pid, period=period, valid_until=EXPIRED)
-        for pid in ids
-        for period in sorted(PERIODS)
-    ]
-    DeltaWindow.objects.bulk_create(
-        marks,
-        update_conflicts=True,
-        unique_fields=["player", "period"],
-        update_fields=["valid_until"],
-    )
+    rows = [(pid, period) for pid in ids for period in sorted(PERIODS)]
+    # Written as SQL, which both databases speak alike: a batch's model instances
+    # and their compiled fields cost more than the statement.
+    table = connection.ops.quote_name(DeltaWindow._meta.db_table)
+    expired = connection.ops.adapt_datetimefield_value(EXPIRED)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Lost to a crash, the windows are expired by the beat (`expire_lagging`).
+        commit_without_waiting_for_the_disk()
+        for first in range(0, len(rows), EXPIRE_CHUNK):
+            chunk = rows[first : first + EXPIRE_CHUNK]
+            values = ", ".join(["(%s, %s, NULL, NULL, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (player_id, period, start_record_id, end_record_id,"
+                f" valid_until) VALUES {values}"
+                " ON CONFLICT (player_id, period) DO UPDATE SET valid_until = EXCLUDED.valid_until",
+                [value for pid, period in chunk for value in (pid, period, expired)],
+            )
 
 
 def on_record_written(sender: Any, records: Iterable[HiscoreRecord], **kwargs: Any) -> None:
@@ -162,7 +171,8 @@ def refresh(player_ids: Iterable[int], *, now: datetime, expired_only: bool = Tr
     if not ids:
         return 0
     with transaction.atomic():
-        _commit_without_waiting_for_the_disk()
+        # A refresh lost to a crash leaves its windows expired: refreshed again.
+        commit_without_waiting_for_the_disk()
         # Locked in one order by everyone, and the records read only after: a
         # refresh that waited on another sees what that one saw, or newer.
         locked = DeltaWindow.objects.select_for_update().filter(player_id__in=ids)
@@ -255,14 +265,6 @@ def _insert_deltas(rows: list[tuple]) -> None:
         else:
             marks = ", ".join(["%s"] * len(_DELTA_COLUMNS))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-
-
-def _commit_without_waiting_for_the_disk() -> None:
-    # A refresh lost to a crash leaves its windows as they were, expired, and they
-    # are refreshed again: PostgreSQL need not flush before answering the commit.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _expired(until: datetime | None, now: datetime) -> bool:

@@ -15,10 +15,10 @@ from hiscores import levels
 from players.models import Player
 from players.records import HiscoreRecord
 from progress import achievements
-from progress.achievement_store import history_reached, rebuild
+from progress.achievement_store import history_reached, on_record_written, rebuild
 from progress.models import Achievement
 from progress.signals import achievement_reached
-from tests.factories import PlayerFactory
+from tests.factories import HiscoreRecordFactory, PlayerFactory
 from tests.progress.builders import NOW, add_record, boss_entries, skill_entries
 from tests.queued import run_queued
 
@@ -222,3 +222,77 @@ def test_a_minus_one_from_the_hiscores_is_unranked_and_reaches_nothing(player):
     assert not any(key.startswith("attack.") for key in keys)
     # -1 kills read as unranked: below the minimum, so the window holds.
     assert keys["zulrah.kills.100"][0] == shown.fetched_at
+
+
+def test_a_batch_of_players_records_stores_and_announces_as_one_at_a_time(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def players_with_a_record(count: int, name: str) -> list[Player]:
+        players = [PlayerFactory(username=f"{name} {index}") for index in range(count)]
+        for who in players:
+            add_record(who, NOW - timedelta(days=3), skills=skill_entries(1_000_000))
+        return players
+
+    def next_records(players: list[Player]) -> list[HiscoreRecord]:
+        return [
+            HiscoreRecordFactory(
+                player=who,
+                fetched_at=NOW - timedelta(days=1),
+                skills_data=skill_entries(1_000_000, attack=XP_99 + index),
+            )
+            for index, who in enumerate(players)
+        ]
+
+    heard = []
+
+    def receiver(sender, player, achievements, **kwargs):
+        heard.append((player.pk, sorted(a.key for a in achievements)))
+
+    one, many = players_with_a_record(1, "One"), players_with_a_record(5, "Many")
+    achievement_reached.connect(receiver)
+    try:
+        counts = []
+        for players in (one, many):
+            records = next_records(players)
+            with django_capture_on_commit_callbacks(execute=True):
+                with CaptureQueriesContext(connection) as captured:
+                    on_record_written(sender=HiscoreRecord, records=records)
+                counts.append(len(captured.captured_queries))
+    finally:
+        achievement_reached.disconnect(receiver)
+    assert counts[0] == counts[1]  # the queries of one player, however many
+    for who in one + many:
+        first = HiscoreRecord.objects.get(player=who, fetched_at=NOW - timedelta(days=3))
+        assert stored(who)["attack.level.99"] == (
+            NOW - timedelta(days=1),
+            first.last_checked_at,
+            NOW - timedelta(days=1),
+        )
+    assert sorted(heard) == sorted((who.pk, ["attack.level.99"]) for who in one + many)
+
+
+@pytest.mark.parametrize("chunk", [4, 1_000])
+def test_a_batch_of_first_records_stores_what_a_rebuild_does(chunk, monkeypatch):
+    from progress import achievement_store
+
+    # A small chunk: the rows go as full chunks and a rest, each a statement.
+    monkeypatch.setattr(achievement_store, "INSERT_CHUNK", chunk)
+    players = [PlayerFactory(username=f"First {index}") for index in range(3)]
+    records = [
+        HiscoreRecordFactory(
+            player=who,
+            fetched_at=NOW - timedelta(days=1),
+            skills_data=skill_entries(1_000_000 * (index + 1), attack=XP_99),
+            bosses_data=boss_entries(zulrah=120 * index or None),
+        )
+        for index, who in enumerate(players)
+    ]
+    on_record_written(sender=HiscoreRecord, records=records)
+    incremental = {who.pk: stored(who) for who in players}
+    assert all(incremental.values())
+    for who in players:
+        rebuild(who.pk)
+    assert {who.pk: stored(who) for who in players} == incremental

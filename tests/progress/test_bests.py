@@ -262,3 +262,41 @@ def test_a_batch_of_many_players_costs_the_queries_of_one():
     # The rows go UPSERT_CHUNK at a time: the full chunks in one call, the rest in another.
     assert one <= queries_for(8) <= one + 1
     assert one <= 12
+
+
+def test_a_batch_of_first_records_is_folded_in_at_once_and_later_ones_follow():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def first_records(count: int) -> list:
+        players = [PlayerFactory(username=f"First {count} {index}") for index in range(count)]
+        return [
+            HiscoreRecordFactory(
+                player=who,
+                fetched_at=NOW - 2 * DAY,
+                skills_data=skill_entries(attack=1_000_000 + index),
+                bosses_data=boss_entries(zulrah=10 + index),
+                activities_data=activity_entries(),
+            )
+            for index, who in enumerate(players)
+        ]
+
+    def queries_for(batch: list) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            bests_table.on_record_written(sender=HiscoreRecord, records=batch)
+        return len(captured.captured_queries)
+
+    batch = first_records(6)
+    assert queries_for(first_records(1)) == queries_for(batch)
+    for index, record in enumerate(batch):
+        assert BestCursor.objects.get(pk=record.player_id).through_at == record.fetched_at
+        assert not BestGain.objects.filter(player_id=record.player_id).exists()
+        # The next record folds in from the cursor the first one left.
+        add_record(
+            record.player,
+            NOW - DAY,
+            skills=skill_entries(attack=1_200_000 + index),
+            bosses=boss_entries(zulrah=30 + index),
+        )
+        written = list(HiscoreRecord.objects.filter(player=record.player).order_by("fetched_at"))
+        assert table(record.player) == brute_force(written)

@@ -115,6 +115,22 @@ def test_a_new_record_expires_its_players_windows_at_once(clock):
     }
 
 
+def test_expiring_many_players_keeps_their_windows_records(clock, monkeypatch):
+    # A small chunk: the windows go as full chunks and a rest, each a statement.
+    monkeypatch.setattr(deltas, "EXPIRE_CHUNK", 5)
+    players = [PlayerFactory() for _ in range(3)]
+    for player in players:
+        add_record(player, NOW - timedelta(days=3), bosses=boss_entries(zulrah=10))
+    refresh_deltas()
+    built = set(DeltaWindow.objects.values_list("id", "start_record", "end_record"))
+    fresh = PlayerFactory()  # no windows yet: created expired
+    deltas.expire([*(player.pk for player in players), fresh.pk])
+    assert set(DeltaWindow.objects.values_list("valid_until", flat=True)) == {EXPIRED}
+    assert DeltaWindow.objects.filter(player=fresh).count() == len(PERIODS)
+    kept = DeltaWindow.objects.exclude(player=fresh)
+    assert set(kept.values_list("id", "start_record", "end_record")) == built
+
+
 def test_a_window_is_valid_until_its_start_passes_the_next_record(clock):
     player = PlayerFactory()
     add_record(player, NOW - timedelta(days=10), bosses=boss_entries(zulrah=10))
