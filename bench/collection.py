@@ -45,6 +45,8 @@ SETTLE_SECONDS = 5.0
 
 
 def main() -> None:
+    # Part (c) records in this process: a log line per fetch would bury the figures.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     if not os.environ.get("REDIS_URL"):
         refuse(
             SCRIPT, "needs REDIS_URL (the full stack): the figures are for PostgreSQL and Redis."
