@@ -217,8 +217,9 @@ def record_batch(records: list[HiscoreRecord]) -> int:
 # its fields compiled, cost more than the database's work. Short enough for the
 # driver to keep the statement parsed (psycopg keeps statements up to 4 KB).
 INSERT_CHUNK = 100
-_INSERT_COLUMNS = (
-    "player_id",
+
+# A stored achievement as the endpoint reads it; written with its player.
+_ACHIEVED_COLUMNS = (
     "key",
     "metric",
     "measure",
@@ -227,6 +228,7 @@ _INSERT_COLUMNS = (
     "achieved_after",
     "achieved_before",
 )
+_INSERT_COLUMNS = ("player_id", *_ACHIEVED_COLUMNS)
 
 
 def _insert(rows: list[tuple[int, Reached]]) -> None:
@@ -303,17 +305,6 @@ def _missed(previous: State | None, stored: set[str]) -> bool:
 
 
 # -- the endpoint's body ----------------------------------------------------------
-
-
-_ACHIEVED_COLUMNS = (
-    "key",
-    "metric",
-    "measure",
-    "threshold",
-    "achieved_at",
-    "achieved_after",
-    "achieved_before",
-)
 
 
 def _achieved(row: tuple) -> dict[str, Any]:
