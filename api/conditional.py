@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -70,10 +71,29 @@ STAMP_SECONDS = 60
 class Version:
     """What an answer is made from: `token` differs whenever the body may, and
     `modified` is when it last changed (None when no date can say so, e.g. a
-    list that may lose an entry; the answer then carries only its ETag)."""
+    list that may lose an entry; the answer then carries only its ETag).
+    `until`: the first moment the answer may change with no write at all (None:
+    only a write changes it), after which stamps alone do not prove it current."""
 
     token: str
     modified: datetime | None
+    until: datetime | None = None
+
+
+class _Kept(NamedTuple):
+    """A body in the cache, with what it was built under."""
+
+    etag: str
+    modified: datetime | None
+    stamps: tuple
+    bucket: int | None
+    until: datetime | None
+    content: bytes
+
+    def holds(self, stamps: tuple, bucket: int | None, now: datetime) -> bool:
+        """Whether it is still the answer, by the stamps alone (no version read)."""
+        in_time = self.until is None or now < self.until
+        return (self.stamps, self.bucket) == (stamps, bucket) and in_time
 
 
 VersionOf = Callable[..., Version | None]  # (request, **the view's URL kwargs)
@@ -131,8 +151,13 @@ def conditional_read(
             now = timezone.now()
             bucket = _bucket(now) if now_matters(request.query_params) else None
             stamps = tuple(fetched.get(stamp) for stamp in stamp_keys)
-            if stamps and None not in stamps and kept is not None and kept[2:4] == (stamps, bucket):
-                etag, modified, content = kept[0], kept[1], kept[4]
+            if (
+                stamps
+                and None not in stamps
+                and kept is not None
+                and kept.holds(stamps, bucket, now)
+            ):
+                etag, modified, content = kept.etag, kept.modified, kept.content
                 if _client_holds(request, etag, modified):
                     return _validated(HttpResponseNotModified(), etag, modified)
                 return _validated(_kept_response(request, content), etag, modified)
@@ -146,8 +171,8 @@ def conditional_read(
             etag = _etag(question, version)
             if _client_holds(request, etag, version.modified):
                 return _validated(HttpResponseNotModified(), etag, version.modified)
-            if kept is not None and kept[0] == etag:
-                content = kept[4]
+            if kept is not None and kept.etag == etag:
+                content = kept.content
             else:
                 response = get(view, request, *args, **kwargs)
                 if response.status_code != 200:
@@ -155,8 +180,8 @@ def conditional_read(
                 content = request.accepted_renderer.render(
                     response.data, request.accepted_media_type, view.get_renderer_context()
                 )
-            if kept is None or kept[0] != etag or kept[2:4] != (stamps, bucket):
-                entry = (etag, version.modified, stamps, bucket, content)
+            entry = _Kept(etag, version.modified, stamps, bucket, version.until, content)
+            if entry != kept:
                 _cached(cache.set, key, entry, BODY_SECONDS)
             return _validated(_kept_response(request, content), etag, version.modified)
 

@@ -19,7 +19,11 @@ it at the end.
     boss, an activity and overall, and of a year's overall board, divided by the
     median of one player's stats as served, in the same run (goal <= 3 at both
     sizes for the slowest board: a board costs about one player's read, however
-    many players); and the week's boards at 10,000 players (goal < 200 ms).
+    many players); and the week's boards at 10,000 players built afresh, the
+    kept answers dropped (goal < 200 ms). Boards, like a player's stats, are
+    conditional reads served on stamps while nothing they show has changed
+    (docs/api.md, "Conditional requests"): the ratio compares the two as
+    served, and each board is also printed built afresh.
 (c) EXPLAIN of every query that touches the records or the deltas, showing the
     index used.
 (d) Achievements and efficiency of the two players of (a) and of a third whose
@@ -50,7 +54,8 @@ it at the end.
     its records, for the write and the fold-in alike.
 
     The records board is a conditional read (docs/api.md, "Conditional requests"),
-    measured as served, as the stats read it is compared with.
+    measured as served, as the stats read it is compared with, and printed built
+    afresh too.
 
     python -m bench.progress --records   # part (e) alone, with its own 10,000 players
 
@@ -622,12 +627,10 @@ def records_among_players(client: Client, size: int) -> list[str]:
     ]
     vacuum(RECORDS_TABLE)
     stats = median_ms(client, reads("B000001")["stats"])
-    print(f"    median ms of {CALLS} calls as served: one player's stats {stats:.2f}; of 20:")
-    times = {label: median_ms(client, url, calls=20) for label, url in RECORDS_BOARDS.items()}
-    for label, ms in times.items():
-        print(f"    records board {label:<14} {ms:>8.2f} ms {ms / stats:>6.2f} x stats")
+    boards = {f"records {label}": url for label, url in RECORDS_BOARDS.items()}
+    times = served_and_built(client, boards, stats)
     name = f"slowest records board / one player's stats at {size:,} players"
-    goals.append(goal(name, max(times.values()) / stats, "<=", RATIO_GOAL))
+    goals.append(goal(name, max(served for served, _ in times.values()) / stats, "<=", RATIO_GOAL))
     return goals
 
 
@@ -700,14 +703,29 @@ def achievements_and_efficiency(client: Client, small: Player, big: Player) -> l
 
 
 def boards(client: Client) -> tuple[float, float, float]:
-    """Medians in ms: one player's stats, the slowest board, the slowest week's board."""
+    """Medians in ms: one player's stats and the slowest board, as served; the
+    slowest week's board built afresh."""
     stats = median_ms(client, reads("B000001")["stats"])
+    times = served_and_built(client, BOARDS, stats)
+    week = max(built for label, (_, built) in times.items() if label.endswith("week"))
+    return stats, max(served for served, _ in times.values()), week
+
+
+def served_and_built(
+    client: Client, boards: dict[str, str], stats: float
+) -> dict[str, tuple[float, float]]:
+    """Each board's median ms of 20 calls as served (the ratio's figure, beside the
+    stats read as served) and built afresh (its own work, the kept answers dropped)."""
     print(f"    median ms of {CALLS} calls as served: one player's stats {stats:.2f}; of 20:")
-    times = {label: median_ms(client, url, calls=20) for label, url in BOARDS.items()}
-    for label, ms in times.items():
-        print(f"    {label:<22} {ms:>8.2f} ms {ms / stats:>6.2f} x stats")
-    week = max(ms for label, ms in times.items() if label.endswith("week"))
-    return stats, max(times.values()), week
+    print(f"    {'':<22} {'as served':>11} {'x stats':>8} {'built afresh':>14}")
+    times = {}
+    for label, url in boards.items():
+        times[label] = served, built = (
+            median_ms(client, url, calls=20),
+            median_ms(client, url, calls=20, fresh=True),
+        )
+        print(f"    {label:<22} {served:>8.2f} ms {served / stats:>7.2f} {built:>11.2f} ms")
+    return times
 
 
 def toast_summary() -> str:

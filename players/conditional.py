@@ -15,7 +15,9 @@ them. The collector's writes (`players.recording`) replace the stamp of each
 player they record; any other write of them (a rename, a merge, a flag, a
 player added or deleted) goes through the model's save or delete and replaces
 the stamp all players share (`player_rows_changed`), since a rename leaves the
-old name's key unknown to the receiver.
+old name's key unknown to the receiver. The collector replaces that shared
+stamp too when the hiscores spell a name otherwise: reads of many players
+(the boards, `progress.board_stamps`) show names.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from .models import Player
 _COLUMNS = ("username_key", "pk", "username", "latest_record_id", "latest_record__last_checked_at")
 # The Player columns among them, as `save(update_fields=...)` names them.
 _PLAYER_FIELDS = frozenset({"username_key", "username", "latest_record", "latest_record_id"})
-_EVERY_PLAYER_STAMP = "stamp:players"
+# Replaced by any change of a player's name or of who is tracked: what a read
+# naming many players (a board) depends on beside its own data.
+EVERY_PLAYER_STAMP = "stamp:players"
 
 
 def _stamp_of(key: str) -> str:
@@ -47,20 +51,20 @@ def _player_stamps(*, username: str, **_) -> list[str] | None:
         key = normalise(username)
     except InvalidUsername:
         return None
-    return [_EVERY_PLAYER_STAMP, _stamp_of(key)]
+    return [EVERY_PLAYER_STAMP, _stamp_of(key)]
 
 
-def players_recorded(keys: Iterable[str]) -> None:
+def players_recorded(keys: Iterable[str], *, respelled: bool = False) -> None:
     """Called by `players.recording` inside the transaction that records the
     players under these name keys (latest record, its last_checked_at, the
-    display name)."""
-    restamp([_stamp_of(key) for key in keys])
+    display name; `respelled` when a display name changed)."""
+    restamp([_stamp_of(key) for key in keys] + ([EVERY_PLAYER_STAMP] if respelled else []))
 
 
 def player_rows_changed(sender, instance, update_fields=None, **kwargs) -> None:
     """Connected to Player's post_save and post_delete (players.apps)."""
     if update_fields is None or not _PLAYER_FIELDS.isdisjoint(update_fields):
-        restamp([_EVERY_PLAYER_STAMP])
+        restamp([EVERY_PLAYER_STAMP])
 
 
 @stamped_by(_player_stamps)

@@ -157,7 +157,10 @@ def fetch_record_successes(answers: Iterable[Answer]) -> dict[int, FetchOutcome]
             )
         if not outcomes:
             return outcomes
-        players_recorded(players[player_id].username_key for player_id in outcomes)
+        players_recorded(
+            (players[player_id].username_key for player_id in outcomes),
+            respelled="username" in varying,
+        )
         _insert(written)
         flags.flags_open(flagged_now, now=now)
         counted = [record for record in written if not record.flagged]

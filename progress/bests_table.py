@@ -46,6 +46,7 @@ from .bests import (
     merge,
     unfolded_metrics,
 )
+from .board_stamps import records_changed
 from .models import BestBreak, BestCursor, BestGain
 from .rebuildable import commit_without_waiting_for_the_disk
 from .states import State, state_of
@@ -423,6 +424,7 @@ def advance(player_id: int, *, written_since: datetime | None = None, reset: boo
         if reset or (
             written_since is not None and through is not None and written_since <= through
         ):
+            records_changed()
             BestGain.objects.filter(player_id=player_id).delete()
             BestBreak.objects.filter(player_id=player_id).delete()
             through = None
@@ -551,6 +553,9 @@ def _upsert(rows: list[tuple]) -> None:
     record beats its player's bests in a hundred metrics and periods at a time,
     and building that many model instances and compiling their fields cost more
     than the database's work (bench.progress, part (e))."""
+    if not rows:
+        return
+    records_changed()
     table = connection.ops.quote_name(BestGain._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     columns = ", ".join((*_ROW_COLUMNS, "username_key"))

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.conditional import Version, conditional_read
+from api.conditional import Version, conditional_read, stamped_by
 from api.fields import GainValueField
 from api.pagination import PageParams
 from api.params import PERIODS, PeriodField, QueryParams
@@ -27,6 +27,7 @@ from players.selectors import player_by_name
 
 from .bests import EFFICIENCY_METRICS, EFFICIENCY_SCALE, METRICS
 from .bests_table import advance, is_lagging
+from .board_stamps import records_board_stamps
 from .compiled import CompiledQuery
 from .errors import known_metric
 from .models import BestGain
@@ -88,6 +89,7 @@ def _board(metric: str, period: str):
     return BestGain.objects.filter(period=period, metric=metric).order_by("-value", "username_key")
 
 
+@stamped_by(records_board_stamps)
 def board_version(request: Request, *, metric: str, **_) -> Version | None:
     """What a page of a records board is made of (`api.conditional`): its rows, with
     their players' names, and how many rows the board holds, read with one query

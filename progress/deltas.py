@@ -48,6 +48,7 @@ from hiscores import catalogue
 from players.models import Player
 from players.records import HiscoreRecord
 
+from .board_stamps import gains_changed
 from .gains import ABSENT, Gain, gain_of
 from .models import Delta, DeltaWindow
 from .rebuildable import commit_without_waiting_for_the_disk
@@ -114,6 +115,7 @@ def expire(player_ids: Iterable[int]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         # Lost to a crash, the windows are expired by the beat (`expire_lagging`).
         commit_without_waiting_for_the_disk()
+        gains_changed()
         for first in range(0, len(rows), EXPIRE_CHUNK):
             chunk = rows[first : first + EXPIRE_CHUNK]
             values = ", ".join(["(%s, %s, NULL, NULL, %s)"] * len(chunk))
@@ -173,6 +175,7 @@ def refresh(player_ids: Iterable[int], *, now: datetime, expired_only: bool = Tr
     with transaction.atomic():
         # A refresh lost to a crash leaves its windows expired: refreshed again.
         commit_without_waiting_for_the_disk()
+        gains_changed()
         # Locked in one order by everyone, and the records read only after: a
         # refresh that waited on another sees what that one saw, or newer.
         locked = DeltaWindow.objects.select_for_update().filter(player_id__in=ids)

@@ -9,6 +9,7 @@ from typing import Any
 from players.models import Player
 
 from . import achievement_store
+from .board_stamps import records_changed
 from .deltas import expire
 from .models import BestBreak, BestCursor, BestGain
 
@@ -22,6 +23,7 @@ def on_name_change_approved(sender: Any, name_change: Any, **kwargs: Any) -> Non
         return
     # The gains table rewrites its rows, key included, when it refreshes them.
     expire([player_id])
+    records_changed()
     BestGain.objects.filter(player_id=player_id).update(username_key=key)
 
 
@@ -31,6 +33,7 @@ def on_history_rewritten(sender: Any, player_ids: Iterable[int], **kwargs: Any) 
     history in: progress.bests_table), achievements are rebuilt in the
     background, and the gains windows are recomputed."""
     ids = sorted(set(player_ids))
+    records_changed()
     BestGain.objects.filter(player_id__in=ids).delete()
     BestBreak.objects.filter(player_id__in=ids).delete()
     BestCursor.objects.filter(player_id__in=ids).delete()

@@ -13,6 +13,9 @@ Whether any window of the period has expired comes with the page, in the same
 statement: a board read is one query while nothing has expired, as it is most of
 the time. That page is also the board's version for a conditional read
 (`progress.views`): the rows, with their players' names, are the whole body.
+The same statement says when the period's next window slides (`Board.until`):
+until then only a write of the deltas, or of a name, can change the page
+(`progress.board_stamps`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Exists
+from django.db.models import Exists, Subquery
 
 from hiscores import catalogue
 
@@ -48,27 +51,45 @@ def metric_slugs() -> list[str]:
     return ["overall", *catalogue.SKILL_SLUGS, *catalogue.BOSS_SLUGS, *catalogue.ACTIVITY_SLUGS]
 
 
-def leaderboard(*, metric: str, period: str, now: datetime, limit: int) -> list[Entry]:
+@dataclass(frozen=True, slots=True)
+class Board:
+    entries: list[Entry]
+    # When the period's next window slides, changing gains with no record
+    # written (None: no window will before a record).
+    until: datetime | None
+
+
+def leaderboard(*, metric: str, period: str, now: datetime, limit: int) -> Board:
     """The `limit` players who gained most of `metric` over `period` (a name in
     `api.params.PERIODS`) up to `now`; ties by name."""
-    rows, expired = _page(metric, period, now, limit)
+    rows, expired, until = _page(metric, period, now, limit)
     if expired:
         players = expired_players(now, period=period, limit=READ_REFRESH_LIMIT + 1)
         if len(players) > READ_REFRESH_LIMIT:
             raise LeaderboardsBuilding(details={"period": period})
         refresh(players, now=now)
-        rows, _ = _page(metric, period, now, limit)
-    return [Entry(*row) for row in rows]
+        rows, _, until = _page(metric, period, now, limit)
+    return Board([Entry(*row) for row in rows], until)
 
 
-def _page(metric: str, period: str, now: datetime, limit: int) -> tuple[list[tuple], bool]:
-    """The board's top `limit` rows as they are stored, and whether a window of
-    the period has expired at `now` (then the rows may be out of date)."""
+def _page(
+    metric: str, period: str, now: datetime, limit: int
+) -> tuple[list[tuple], bool, datetime | None]:
+    """The board's top `limit` rows as they are stored, whether a window of the
+    period has expired at `now` (then the rows may be out of date), and when the
+    next one will."""
     rows = _compiled(limit).rows({_PERIOD: period, _METRIC: metric, _NOW: now})
     if not rows:
-        # No row to carry the flag: an empty board asks on its own.
-        return rows, bool(expired_players(now, period=period, limit=1))
-    return [row[:-1] for row in rows], rows[0][-1]
+        # No row to carry the flags: an empty board asks on its own.
+        expired = bool(expired_players(now, period=period, limit=1))
+        return rows, expired, _next_slide(period, now).first()
+    return [row[:-2] for row in rows], rows[0][-2], rows[0][-1]
+
+
+def _next_slide(period: str, now: datetime):
+    """The earliest `valid_until` after `now` among the period's windows."""
+    later = DeltaWindow.objects.filter(period=period, valid_until__gt=now)
+    return later.order_by("valid_until").values_list("valid_until", flat=True)[:1]
 
 
 # Stand for the values in the compiled query (`progress.compiled`).
@@ -91,10 +112,11 @@ def _compiled(limit: int) -> CompiledQuery:
             "end",
             "approximate",
             Exists(expired),
+            Subquery(_next_slide(_PERIOD, _NOW)),
         )[:limit]
     )
 
 
-def page_token(rows: list[Entry]) -> str:
+def page_token(board: Board) -> str:
     """A board page as a version token (`api.conditional`): every field it shows."""
-    return repr([(e.username, e.gained, e.start, e.end, e.approximate) for e in rows])
+    return repr([(e.username, e.gained, e.start, e.end, e.approximate) for e in board.entries])

@@ -9,14 +9,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.conditional import Version, conditional_read
+from api.conditional import Version, conditional_read, stamped_by
 from api.params import PERIODS, DaysParams, PeriodField, QueryParams, WholeNumberField, WindowParams
 from hiscores import catalogue
 from players.conditional import player_version
 from players.selectors import player_by_name
 
+from .board_stamps import gains_board_stamps
 from .errors import known_metric
-from .leaderboards import Entry, leaderboard, metric_slugs, page_token
+from .leaderboards import Board, leaderboard, metric_slugs, page_token
 from .reports import boss_progress, progress_analysis, skill_progress
 from .serializers import (
     BossProgressSerializer,
@@ -38,23 +39,25 @@ def _slug_path(name: str, slugs) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(slugs))
 
 
-def _read_board(metric: str, params: LeaderboardParams) -> list[Entry]:
+def _read_board(metric: str, params: LeaderboardParams) -> Board:
     length, limit = params.validated_data["period"], params.validated_data["limit"]
     period = next(name for name, span in PERIODS.items() if span == length)
     return leaderboard(metric=metric, period=period, now=timezone.now(), limit=limit)
 
 
+@stamped_by(gains_board_stamps)
 def board_version(request: Request, *, metric: str, **_) -> Version | None:
     """What a board's answer is made of (`api.conditional`): its rows, with their
     players' names, read as the board reads them (expired windows refreshed
-    first), so it never lags the gain rules. Only an ETag: a player who left the
-    board leaves no date saying so. None for a query the view refuses: it says why.
-    The rows are left on the request: they are the body, should it be built."""
+    first), so it never lags the gain rules; it holds until a window slides. Only
+    an ETag: a player who left the board leaves no date saying so. None for a
+    query the view refuses: it says why. The rows are left on the request: they
+    are the body, should it be built."""
     params = LeaderboardParams(data=request.query_params)
     if metric not in _METRICS or not params.is_valid():
         return None
-    entries = request.board_entries = _read_board(metric, params)
-    return Version(token=page_token(entries), modified=None)
+    board = request.board = _read_board(metric, params)
+    return Version(token=page_token(board), modified=None, until=board.until)
 
 
 _METRICS = frozenset(metric_slugs())
@@ -136,11 +139,11 @@ class LeaderboardView(APIView):
     @conditional_read(board_version)
     def get(self, request: Request, metric: str) -> Response:
         metric = known_metric(metric, metric_slugs(), kind="metric")
-        entries = request.__dict__.pop("board_entries", None)
-        if entries is None:
+        board = request.__dict__.pop("board", None)
+        if board is None:
             params = LeaderboardParams(data=request.query_params)
             params.is_valid(raise_exception=True)
-            entries = _read_board(metric, params)
+            board = _read_board(metric, params)
         return Response(
             [
                 {
@@ -151,6 +154,6 @@ class LeaderboardView(APIView):
                     "end": entry.end,
                     "approximate": entry.approximate,
                 }
-                for position, entry in enumerate(entries, start=1)
+                for position, entry in enumerate(board.entries, start=1)
             ]
         )

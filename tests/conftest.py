@@ -57,6 +57,13 @@ def _fresh_hiscores_state():
         drain(queue)
 
 
+@pytest.fixture(params=[False, True], ids=["version query", "stamps"])
+def stamps(request, settings):
+    """Either way of proving a kept body current (api.conditional): the embedded
+    default asks the database; the full stack reads stamps."""
+    settings.READ_STAMPS = request.param
+
+
 @pytest.fixture
 def fake_hiscores(settings):
     """The fake hiscores server, static (no growth), as the service's hiscores."""

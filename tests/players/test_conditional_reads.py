@@ -179,13 +179,6 @@ def test_stats_at_a_past_moment_keep_their_body_after_a_new_record(zezima, api, 
     assert again.json() == first.json()
 
 
-@pytest.fixture(params=[False, True], ids=["version query", "stamps"])
-def stamps(request, settings):
-    """Either way of proving a kept body current (the embedded default asks the
-    database; the full stack reads stamps)."""
-    settings.READ_STAMPS = request.param
-
-
 def test_a_renamed_player_is_read_afresh_under_both_names(stamps, zezima, api):
     assert api.get(STATS).json()["username"] == "Zezima"
     zezima.username, zezima.username_key = "Lynx Titan", "lynx titan"
