@@ -13,6 +13,12 @@ request made is a failure; any other answer that proves the service up
 `HiscoresBusy`), an implausible answer (`ImplausibleResponse`) and errors that
 are not the hiscores' count as nothing.
 
+A success clears what was counted before its call was admitted. A call admitted
+on the clean record (closed, no failures: nearly every call) has nothing to
+clear, so its success costs the shared store nothing; failures counted while it
+ran are cleared by the next success admitted after them, and a breaker opened
+meanwhile stays open until its trial, as a late failure does not extend it.
+
 The state is one small record: in Redis when `REDIS_URL` is set (updated under
 WATCH/MULTI, so two hosts never both take the trial), otherwise in a file under
 `var/` (`OSRS_BREAKER_STATE_FILE`) held under `fcntl.flock`. The clock is
@@ -173,9 +179,11 @@ class FileBreakerStore(BreakerStore):
 class Permit:
     """Leave to make one call. Its outcome is reported once: success, failure or neither."""
 
-    def __init__(self, breaker: CircuitBreaker, *, trial: str | None):
+    def __init__(self, breaker: CircuitBreaker, *, trial: str | None, clean: bool = False):
         self._breaker = breaker
         self.trial = trial
+        # Admitted on the clean record: a success has nothing to clear.
+        self._clean = clean
         self._reported = False
 
     @property
@@ -203,7 +211,7 @@ class Permit:
         return result
 
     def succeeded(self) -> None:
-        if self._claim():
+        if self._claim() and not self._clean:
             self._breaker._record_success()
 
     def failed(self) -> None:
@@ -253,7 +261,7 @@ class CircuitBreaker:
         if self._store.load() == _Record():
             # Closed with no failures, nearly always: one read, no transaction. A
             # failure recorded meanwhile by another caller costs one extra call.
-            return Permit(self, trial=None)
+            return Permit(self, trial=None, clean=True)
 
         def change(record: _Record) -> tuple[_Record, _Admission]:
             if not record.is_open:

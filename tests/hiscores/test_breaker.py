@@ -367,3 +367,29 @@ def test_system_check_fails_on_a_threshold_or_period_that_is_not_positive(
     setattr(settings, setting, value)
 
     assert [found.id for found in check_hiscores_limits()] == [error]
+
+
+def test_a_success_admitted_on_the_clean_record_touches_no_store(breaker, monkeypatch):
+    permit = breaker.admit()
+    monkeypatch.setattr(breaker._store, "load", lambda: pytest.fail("the store was read"))
+    monkeypatch.setattr(breaker._store, "transact", lambda change: pytest.fail("a write"))
+    permit.succeeded()
+
+
+def test_failures_counted_during_a_clean_call_are_cleared_by_the_next_success(breaker):
+    running = breaker.admit()  # admitted on the clean record
+    fail(breaker, THRESHOLD - 1)
+    running.succeeded()
+    assert breaker.state().consecutive_failures == THRESHOLD - 1
+    assert breaker.call(Hiscores().answer) == "snapshot"
+    assert breaker.state().consecutive_failures == 0
+
+
+def test_a_late_success_from_before_the_opening_leaves_it_to_the_trial(breaker, clock):
+    early = breaker.admit()  # a call that began while the breaker was closed
+    open_breaker(breaker)
+    early.succeeded()
+    assert breaker.state().status == "open"
+    clock.shift(RESET)
+    assert breaker.call(Hiscores().answer) == "snapshot"
+    assert breaker.state().status == "closed"
