@@ -22,6 +22,7 @@ from players.records import HiscoreRecord
 
 from . import achievements
 from .achievements import Reached
+from .bulk import insert_rows
 from .models import Achievement
 from .rebuildable import commit_without_waiting_for_the_disk
 from .signals import achievement_reached
@@ -131,8 +132,8 @@ def record_batch(records: list[HiscoreRecord]) -> int:
     """Store what new records (one per player) reached and announce the dated ones
     once committed; returns how many were stored. The players are locked in one
     statement, then one read each of what comes before and after the records, of
-    the records before and of the stored achievements, and one write a hundred
-    rows, however many players.
+    the records before and of the stored achievements, and one write of the
+    rows reached (`progress.bulk`), however many players.
 
     A record written before others (history written out of order), or one that
     shows an achievement the record before already showed but nobody stored (the
@@ -212,12 +213,6 @@ def record_batch(records: list[HiscoreRecord]) -> int:
     return len(rows)
 
 
-# Rows per INSERT: a player's first record reaches some thirty achievements at
-# once, a batch's first records over a thousand, and a model instance each, with
-# its fields compiled, cost more than the database's work. Short enough for the
-# driver to keep the statement parsed (psycopg keeps statements up to 4 KB).
-INSERT_CHUNK = 100
-
 # A stored achievement as the endpoint reads it; written with its player.
 _ACHIEVED_COLUMNS = (
     "key",
@@ -232,41 +227,28 @@ _INSERT_COLUMNS = ("player_id", *_ACHIEVED_COLUMNS)
 
 
 def _insert(rows: list[tuple[int, Reached]]) -> None:
-    """Store the reached achievements, leaving any already stored as they are,
-    INSERT_CHUNK rows a statement (SQL both databases speak alike)."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(Achievement._meta.db_table)
+    """Store the reached achievements (a player's first record reaches some
+    thirty at once, a batch's first records over a thousand). None is stored
+    yet: the players are locked and what they had was read under the lock
+    (`already` of `reached_by`)."""
     adapt = connection.ops.adapt_datetimefield_value
-    columns = ", ".join(_INSERT_COLUMNS)
-    row_marks = "(" + ", ".join(["%s"] * len(_INSERT_COLUMNS)) + ")"
-
-    def statement(count: int) -> str:
-        return (
-            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * count)}"
-            " ON CONFLICT (player_id, key) DO NOTHING"
-        )
-
-    params = [
+    insert_rows(
+        Achievement,
+        _INSERT_COLUMNS,
         (
-            player_id,
-            r.definition.key,
-            r.definition.metric,
-            r.definition.measure,
-            r.definition.threshold,
-            adapt(r.achieved_at),
-            adapt(r.achieved_after),
-            adapt(r.achieved_before),
-        )
-        for player_id, r in rows
-    ]
-    chunks = [params[first : first + INSERT_CHUNK] for first in range(0, len(params), INSERT_CHUNK)]
-    full = [[v for row in chunk for v in row] for chunk in chunks if len(chunk) == INSERT_CHUNK]
-    with connection.cursor() as cursor:
-        if full:
-            cursor.executemany(statement(INSERT_CHUNK), full)
-        if len(chunks[-1]) < INSERT_CHUNK:
-            cursor.execute(statement(len(chunks[-1])), [v for row in chunks[-1] for v in row])
+            (
+                player_id,
+                r.definition.key,
+                r.definition.metric,
+                r.definition.measure,
+                r.definition.threshold,
+                adapt(r.achieved_at),
+                adapt(r.achieved_after),
+                adapt(r.achieved_before),
+            )
+            for player_id, r in rows
+        ),
+    )
 
 
 def _neighbours(records: list[HiscoreRecord]) -> dict[int, tuple[bool, int | None]]:

@@ -49,6 +49,7 @@ from players.models import Player
 from players.records import HiscoreRecord
 
 from .board_stamps import gains_changed
+from .bulk import insert_rows
 from .gains import ABSENT, Gain, gain_of
 from .models import Delta, DeltaWindow
 from .rebuildable import commit_without_waiting_for_the_disk
@@ -194,7 +195,8 @@ def refresh(player_ids: Iterable[int], *, now: datetime, expired_only: bool = Tr
         built, deltas, gone = _rebuilt(windows, bounds, states)
         Delta.objects.filter(window_id__in=[w.id for w in built]).delete()
         DeltaWindow.objects.filter(id__in=gone).delete()
-        _insert_deltas(deltas)
+        # The windows are locked and their rows deleted just above.
+        insert_rows(Delta, _DELTA_COLUMNS, deltas)
         DeltaWindow.objects.bulk_create(
             built,
             update_conflicts=True,
@@ -250,24 +252,6 @@ _DELTA_COLUMNS = (
     "end",
     "approximate",
 )
-
-
-def _insert_deltas(rows: list[tuple]) -> None:
-    """Insert Delta rows given as tuples of _DELTA_COLUMNS. A rebuild writes tens per
-    player: PostgreSQL gets them by COPY, without a model instance each."""
-    if not rows:
-        return
-    ops = connection.ops
-    table = ops.quote_name(Delta._meta.db_table)
-    columns = ", ".join(ops.quote_name(c) for c in _DELTA_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(_DELTA_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 def _expired(until: datetime | None, now: datetime) -> bool:

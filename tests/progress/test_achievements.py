@@ -274,12 +274,7 @@ def test_a_batch_of_players_records_stores_and_announces_as_one_at_a_time(
     assert sorted(heard) == sorted((who.pk, ["attack.level.99"]) for who in one + many)
 
 
-@pytest.mark.parametrize("chunk", [4, 1_000])
-def test_a_batch_of_first_records_stores_what_a_rebuild_does(chunk, monkeypatch):
-    from progress import achievement_store
-
-    # A small chunk: the rows go as full chunks and a rest, each a statement.
-    monkeypatch.setattr(achievement_store, "INSERT_CHUNK", chunk)
+def test_a_batch_of_first_records_stores_what_a_rebuild_does():
     players = [PlayerFactory(username=f"First {index}") for index in range(3)]
     records = [
         HiscoreRecordFactory(
