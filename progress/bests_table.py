@@ -21,12 +21,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     DateTimeField,
     Exists,
     ExpressionWrapper,
-    F,
     OuterRef,
     Subquery,
     Value,
@@ -36,9 +35,9 @@ from api.params import PERIODS
 from players.models import Player
 from players.records import HiscoreRecord
 
+from . import bests_store as store
 from .bests import (
     LONGEST,
-    Best,
     Bests,
     bests_ending_at,
     broken_metrics,
@@ -46,8 +45,7 @@ from .bests import (
     merge,
     unfolded_metrics,
 )
-from .board_stamps import records_changed
-from .models import BestBreak, BestCursor, BestGain
+from .models import BestBreak, BestCursor
 from .rebuildable import commit_without_waiting_for_the_disk
 from .states import State, state_of
 
@@ -200,38 +198,14 @@ def _one_each(written: Iterable[HiscoreRecord], earliest: dict[int, datetime]) -
     return {player_id: record for player_id, record in out.items() if player_id not in twice}
 
 
-def _locked_cursors(player_ids: list[int]) -> dict[int, tuple[datetime | None, str]]:
-    return {
-        player_id: (through, key)
-        for player_id, through, key in BestCursor.objects.select_for_update(of=("self",))
-        .filter(pk__in=player_ids)
-        .order_by("pk")
-        .values_list("player_id", "through_at", "player__username_key")
-    }
-
-
-def _create_cursors(player_ids: list[int]) -> None:
-    """An empty cursor (nothing folded in) for each of the players still stored:
-    one statement, leaving a cursor made meanwhile as it is."""
-    cursors = connection.ops.quote_name(BestCursor._meta.db_table)
-    players = connection.ops.quote_name(Player._meta.db_table)
-    marks = ", ".join(["%s"] * len(player_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {cursors} (player_id, through_at) SELECT id, NULL FROM {players}"
-            f" WHERE id IN ({marks}) ON CONFLICT (player_id) DO NOTHING",
-            player_ids,
-        )
-
-
 def _fold_singles(earliest: dict[int, datetime], given: dict[int, Any]) -> set[int]:
     """Fold in each player's one new record; returns the players left to `advance`.
     `given` holds the new records whose values are known already."""
     ids = sorted(earliest)
-    cursors = _locked_cursors(ids)
+    cursors = store.locked_cursors(ids)
     if missing := [player_id for player_id in ids if player_id not in cursors]:
-        _create_cursors(missing)
-        cursors |= _locked_cursors(missing)
+        store.create_cursors(missing)
+        cursors |= store.locked_cursors(missing)
     cursors = {
         player_id: cursor
         for player_id, cursor in cursors.items()
@@ -297,33 +271,21 @@ def _fold_singles(earliest: dict[int, datetime], given: dict[int, Any]) -> set[i
             else []
         )
         found[player_id] = (candidates, new_breaks)
-    stored = _stored_many(found)
+    stored = store.stored_many(found)
     rows: list[tuple] = []
     for player_id, (candidates, _) in found.items():
         mine = stored.get(player_id, {})
         changed = merge(mine, candidates)
         key = cursors[player_id][1]
-        rows += _rows(player_id, key, {metric: mine[metric] for metric in changed})
-    _upsert(rows)
+        rows += store.rows_of(player_id, key, {metric: mine[metric] for metric in changed})
+    store.upsert(rows)
     BestBreak.objects.bulk_create(
         [b for _, new_breaks in found.values() for b in new_breaks], ignore_conflicts=True
     )
-    _move_cursors({player_id: probes[record_id]["at"] for player_id, record_id in single.items()})
+    store.move_cursors(
+        {player_id: probes[record_id]["at"] for player_id, record_id in single.items()}
+    )
     return rest
-
-
-def _move_cursors(through: dict[int, datetime]) -> None:
-    """Set the (locked) cursors' `through_at`: one statement."""
-    table = connection.ops.quote_name(BestCursor._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
-    values = ", ".join(["(%s, %s)"] * len(through))
-    params = [value for pid, at in sorted(through.items()) for value in (pid, adapt(at))]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (player_id, through_at) VALUES {values}"
-            " ON CONFLICT (player_id) DO UPDATE SET through_at = EXCLUDED.through_at",
-            params,
-        )
 
 
 def _window_probes(record_ids: list[int]) -> dict[int, dict]:
@@ -392,21 +354,6 @@ def _batch_breaks(probes: dict[int, dict]) -> dict[int, dict[int, list[str]]]:
     return out
 
 
-def _stored_many(found: dict[int, tuple[Bests, Any]]) -> dict[int, Bests]:
-    """The stored rows the candidates could replace, for every player in one query."""
-    metrics = {metric for candidates, _ in found.values() for metric, _ in candidates}
-    players = [player_id for player_id, (candidates, _) in found.items() if candidates]
-    if not players:
-        return {}
-    rows = BestGain.objects.filter(player_id__in=players, metric__in=metrics).values_list(
-        "player_id", "metric", "period", "value", "approximate", "start_at", "end_at"
-    )
-    out: dict[int, Bests] = {}
-    for player_id, metric, period, *rest in rows:
-        out.setdefault(player_id, {})[metric, period] = Best(*rest)
-    return out
-
-
 def advance(player_id: int, *, written_since: datetime | None = None, reset: bool = False) -> int:
     """Fold the player's records past their cursor into their rows, in one
     transaction with the cursor locked. From scratch when `reset`, or when a record
@@ -424,8 +371,7 @@ def advance(player_id: int, *, written_since: datetime | None = None, reset: boo
         if reset or (
             written_since is not None and through is not None and written_since <= through
         ):
-            records_changed()
-            BestGain.objects.filter(player_id=player_id).delete()
+            store.clear(player_id)
             BestBreak.objects.filter(player_id=player_id).delete()
             through = None
         folded = _fold(player_id, key, through)
@@ -447,7 +393,7 @@ def _fold(player_id: int, key: str, through: datetime | None) -> tuple[int, date
     }
     previous = _prime(player_id, through, new, starts)
     breaks = deque(_breaks(player_id, first_at - LONGEST, first_at))
-    stored = _stored(player_id)
+    stored = store.stored(player_id)
     changed: set[tuple[str, str]] = set()
     new_breaks: list[BestBreak] = []
     count, last_at = 0, first_at
@@ -474,7 +420,7 @@ def _fold(player_id: int, key: str, through: datetime | None) -> tuple[int, date
                 )
             )
         previous, last_at, count = state, state.at, count + 1
-    _upsert(_rows(player_id, key, {metric: stored[metric] for metric in changed}))
+    store.upsert(store.rows_of(player_id, key, {metric: stored[metric] for metric in changed}))
     BestBreak.objects.bulk_create(new_breaks, ignore_conflicts=True)
     return count, last_at
 
@@ -523,88 +469,3 @@ def _breaks(player_id: int, since: datetime, before: datetime) -> list[tuple[Sta
     )
     records = HiscoreRecord.objects.filter(pk__in=list(marked)).order_by("fetched_at")
     return [(state_of(record), set(marked[record.pk])) for record in records.only(*_RECORD_FIELDS)]
-
-
-def _stored(player_id: int) -> Bests:
-    rows = BestGain.objects.filter(player_id=player_id).values_list(
-        "metric", "period", "value", "approximate", "start_at", "end_at"
-    )
-    return {(metric, period): Best(*rest) for metric, period, *rest in rows}
-
-
-# A row as `_upsert` writes it: player id, metric, period, then these.
-_ROW_COLUMNS = ("player_id", "metric", "period", "value", "approximate", "start_at", "end_at")
-# Rows per statement: short enough for the driver to keep the statement parsed
-# (psycopg keeps statements up to 4 KB), so a rebuild's thousands of rows go as
-# one statement repeated with the parameters of each hundred.
-UPSERT_CHUNK = 100
-
-
-def _rows(player_id: int, key: str, bests: Bests) -> list[tuple]:
-    return [
-        (player_id, metric, period, b.value, b.approximate, b.start_at, b.end_at, key)
-        for (metric, period), b in bests.items()
-    ]
-
-
-def _upsert(rows: list[tuple]) -> None:
-    """Insert the rows, or update the figures of the ones stored, UPSERT_CHUNK rows
-    a statement. Written as SQL, which both databases speak alike: a
-    record beats its player's bests in a hundred metrics and periods at a time,
-    and building that many model instances and compiling their fields cost more
-    than the database's work (bench.progress, part (e))."""
-    if not rows:
-        return
-    records_changed()
-    table = connection.ops.quote_name(BestGain._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
-    columns = ", ".join((*_ROW_COLUMNS, "username_key"))
-    updated = ", ".join(f"{name} = EXCLUDED.{name}" for name in _ROW_COLUMNS[3:])
-
-    def statement(count: int) -> str:
-        placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * count)
-        return (
-            f"INSERT INTO {table} ({columns}) VALUES {placeholders}"
-            f" ON CONFLICT (player_id, metric, period) DO UPDATE SET {updated}"
-        )
-
-    params = [[*row[:5], adapt(row[5]), adapt(row[6]), row[7]] for row in rows]
-    chunks = [
-        [value for row in params[first : first + UPSERT_CHUNK] for value in row]
-        for first in range(0, len(params), UPSERT_CHUNK)
-    ]
-    full = [chunk for chunk in chunks if len(chunk) == UPSERT_CHUNK * 8]
-    with connection.cursor() as cursor:
-        if full:
-            cursor.executemany(statement(UPSERT_CHUNK), full)
-        if len(full) < len(chunks):
-            cursor.execute(statement(len(chunks[-1]) // 8), chunks[-1])
-
-
-def _lagging():
-    current = BestCursor.objects.filter(
-        player__latest_record__fetched_at__lte=F("through_at")
-    ).values("player_id")
-    return Player.objects.filter(latest_record__isnull=False).exclude(pk__in=current)
-
-
-def lagging_players() -> list[int]:
-    """Players with a record not folded in yet: no cursor, or one behind their
-    latest record (what a lost `record_written` leaves, or the upgrade that added
-    the table)."""
-    return list(_lagging().order_by("pk").values_list("pk", flat=True))
-
-
-def is_lagging(player_id: int) -> bool:
-    """`lagging_players()` for one player, reading their row and cursor alone (the
-    set-wide form reads every cursor)."""
-    through = BestCursor.objects.filter(pk=OuterRef("pk")).values("through_at")[:1]
-    row = (
-        Player.objects.filter(pk=player_id, latest_record__isnull=False)
-        .values_list("latest_record__fetched_at", Subquery(through))
-        .first()
-    )
-    if row is None:
-        return False
-    latest, folded = row
-    return folded is None or folded < latest

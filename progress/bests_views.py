@@ -26,7 +26,8 @@ from players.models import Player
 from players.selectors import player_by_name
 
 from .bests import EFFICIENCY_METRICS, EFFICIENCY_SCALE, METRICS
-from .bests_table import advance, is_lagging
+from .bests_store import is_lagging
+from .bests_table import advance
 from .board_stamps import records_board_stamps
 from .compiled import CompiledQuery
 from .errors import known_metric

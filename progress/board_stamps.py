@@ -4,7 +4,7 @@ docs/api.md, "Conditional requests").
 A board names many players, so it depends on their names (the stamp every
 player shares, `players.conditional`) and on its own table: the gains boards on
 the deltas (`progress.deltas`), the records boards on the records' table
-(`progress.bests_table`). Each table's writes replace its stamp, in the
+(`progress.bests_store`). Each table's writes replace its stamp, in the
 transaction that writes and again after its commit; a kept board is served
 while both stamps stand, without a query. The gains boards also change with
 time alone, when a window's gains leave the period: their version says when

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from players.records import HiscoreRecord
-from progress import bests, bests_table
+from progress import bests, bests_store, bests_table
 from progress.gains import Gain
 from progress.models import BestCursor, BestGain
 from tests.factories import HiscoreRecordFactory, PlayerFactory
@@ -143,7 +143,7 @@ def test_a_lost_signal_is_made_good_by_the_next_record(player):
         skills_data=skill_entries(),
         bosses_data=boss_entries(zulrah=70),
     )
-    assert bests_table.lagging_players() == []  # latest_record was not moved either
+    assert bests_store.lagging_players() == []  # latest_record was not moved either
     add_record(player, t + DAY * 0.75, bosses=boss_entries(zulrah=75))
     written = list(HiscoreRecord.objects.filter(player=player).order_by("fetched_at"))
     assert table(player) == brute_force(written)
@@ -158,12 +158,12 @@ def test_rebuild_records_folds_in_players_never_folded_and_reports_progress(play
     # As right after the upgrade that added the table: nothing folded in.
     BestGain.objects.all().delete()
     BestCursor.objects.all().delete()
-    assert bests_table.lagging_players() == [player.pk]
+    assert bests_store.lagging_players() == [player.pk]
     out = io.StringIO()
     call_command("rebuild_records", stdout=out)
     assert table(player) == expected
     assert "1 / 1 players (100%), 2 records folded in" in out.getvalue()
-    assert bests_table.lagging_players() == []
+    assert bests_store.lagging_players() == []
 
 
 def test_rebuild_records_all_recomputes_every_player(player):
@@ -236,10 +236,10 @@ def _histories_then_batch(count: int) -> tuple[list, list[HiscoreRecord]]:
 
 
 @pytest.mark.parametrize("count", [1, 6])
-@pytest.mark.parametrize("chunk", [3, bests_table.UPSERT_CHUNK])
+@pytest.mark.parametrize("chunk", [3, bests_store.UPSERT_CHUNK])
 def test_a_written_batch_is_folded_in_as_brute_force_says(count, chunk, monkeypatch):
     # A small chunk: the rows go as full chunks and a rest, each a statement.
-    monkeypatch.setattr(bests_table, "UPSERT_CHUNK", chunk)
+    monkeypatch.setattr(bests_store, "UPSERT_CHUNK", chunk)
     players, batch = _histories_then_batch(count)
     bests_table.on_record_written(sender=HiscoreRecord, records=batch)
     for who in players:

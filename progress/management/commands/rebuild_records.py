@@ -8,7 +8,8 @@ import time
 from django.core.management.base import BaseCommand
 
 from players.models import Player
-from progress.bests_table import advance, lagging_players
+from progress.bests_store import lagging_players
+from progress.bests_table import advance
 
 # Seconds between two progress lines.
 REPORT_EVERY = 10.0
