@@ -2,10 +2,13 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hiscores.modes import GameMode
 from players.models import FetchAttempt, Player, PlayerStatus
 from players.records import HiscoreRecord
+from players.tracking import player_untrack
 from tests.factories import HiscoreRecordFactory, PlayerFactory
 from tests.queued import queued_player_ids
 
@@ -200,6 +203,38 @@ class TestList:
         response = api.get("/api/players?limit=4")
         assert response.status_code == 422
         assert response.json()["details"] == {"limit": ["Must be a whole number from 1 to 3."]}
+
+    def test_a_page_holds_the_names_in_order_from_its_offset_archived_ones_left_out(self, api):
+        for name in ("Delta", "alpha", "Echo", "charlie", "Bravo"):
+            PlayerFactory(username=name)
+        PlayerFactory(username="Able", archived=True)
+        body = api.get("/api/players?limit=2&offset=1").json()
+        assert body["count"] == 5
+        assert [row["username"] for row in body["results"]] == ["Bravo", "charlie"]
+
+    def test_a_kept_count_is_served_without_counting(self, api, settings):
+        settings.READ_STAMPS = True
+        PlayerFactory.create_batch(2)
+        assert api.get("/api/players").json()["count"] == 2
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/players").json()["count"] == 2
+        assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"]]
+
+    def test_the_count_follows_players_added_and_removed(
+        self, stamps, api, django_capture_on_commit_callbacks
+    ):
+        def listed() -> tuple[int, list[str]]:
+            body = api.get("/api/players").json()
+            return body["count"], [row["username"] for row in body["results"]]
+
+        PlayerFactory(username="Alpha")
+        assert listed() == (1, ["Alpha"])
+        with django_capture_on_commit_callbacks(execute=True):
+            added = PlayerFactory(username="Bravo")
+        assert listed() == (2, ["Alpha", "Bravo"])
+        with django_capture_on_commit_callbacks(execute=True):
+            player_untrack(player=added)
+        assert listed() == (1, ["Alpha"])
 
     def test_an_offset_past_the_end_is_an_empty_page(self, api):
         PlayerFactory.create_batch(2)
