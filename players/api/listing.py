@@ -3,8 +3,8 @@ its pages as two queries compiled once per process. Building them with the ORM
 on every read cost as much as running them (bench/load.py, part (c)); the SQL is
 the ORM's own, taken from the same querysets.
 
-The count changes only when a player is added, deleted or renamed, the writes
-that replace the stamp every player shares: it is kept under that stamp
+The count changes only when a player is added or deleted, writes that replace
+the stamp every player shares (`players.conditional`): it is kept under that stamp
 (`api.conditional.kept_value`), since counting 100,000 players costs some 30 ms
 on every page. A page picks its rows' ids in order first and formats the
 columns of those rows alone: a page deep in the list then formats 50 rows, not
