@@ -115,7 +115,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
-from bench.progress_data import (  # noqa: E402
+from bench.data.progress import (  # noqa: E402
     DELTA_TABLES,
     NOW,
     RECORDS,
