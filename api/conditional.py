@@ -96,6 +96,13 @@ class _Kept(NamedTuple):
         return (self.stamps, self.bucket) == (stamps, bucket) and in_time
 
 
+class _KeptValue(NamedTuple):
+    """A figure in the cache (`kept_value`), with the stamps it was computed under."""
+
+    stamps: tuple
+    value: object
+
+
 VersionOf = Callable[..., Version | None]  # (request, **the view's URL kwargs)
 StampKeys = Callable[..., list[str] | None]  # (**the view's URL kwargs)
 T = TypeVar("T")
@@ -135,16 +142,15 @@ def kept_value(key: str, stamp_keys: list[str], compute: Callable[[], T]) -> T:
     always computed."""
     if not settings.READ_STAMPS:
         return compute()
+    key = "value:" + _digest(_release(), key)  # as a body's: a release reads its own
     fetched = _cached(cache.get_many, [key, *stamp_keys]) or {}
-    stamps = tuple(fetched.get(stamp) for stamp in stamp_keys)
-    kept = fetched.get(key)
-    if None not in stamps and kept is not None and kept[0] == stamps:
-        return kept[1]
-    if None in stamps:
-        stamps = _stamps_now(stamp_keys, fetched)
+    stamps, kept = _stamps_now(stamp_keys, fetched), fetched.get(key)
+    if None in stamps:  # the cache is away
+        return compute()
+    if kept is not None and kept.stamps == stamps:
+        return kept.value
     value = compute()
-    if None not in stamps:
-        _cached(cache.set, key, (stamps, value), BODY_SECONDS)
+    _cached(cache.set, key, _KeptValue(stamps, value), BODY_SECONDS)
     return value
 
 
@@ -172,7 +178,7 @@ def conditional_read(
             kept = fetched.get(key)
             now = timezone.now()
             bucket = _bucket(now) if now_matters(request.query_params) else None
-            stamps = tuple(fetched.get(stamp) for stamp in stamp_keys)
+            stamps = _stamps_now(stamp_keys, fetched)
             if (
                 stamps
                 and None not in stamps
@@ -183,8 +189,6 @@ def conditional_read(
                 if _client_holds(request, etag, modified):
                     return _validated(HttpResponseNotModified(), etag, modified)
                 return _validated(_kept_response(request, content), etag, modified)
-            if None in stamps:
-                stamps = _stamps_now(stamp_keys, fetched)
             version = version_of(request, **kwargs)
             if version is None:
                 return get(view, request, *args, **kwargs)
@@ -249,10 +253,14 @@ def _stamp_keys(version_of: VersionOf, kwargs: dict) -> list[str]:
 
 
 def _stamps_now(keys: list[str], fetched: dict) -> tuple:
-    """The stamps as they stand, before the version is read: a missing one is
-    made (unless another process has just made it) and read again."""
-    for key in keys:
-        if fetched.get(key) is None:
+    """The stamps as they stand, before what they stand for is read: as `fetched`
+    holds them, or, where one is missing, made (unless another process has just
+    made it) and read again. None for each while the cache is away."""
+    stamps = tuple(fetched.get(key) for key in keys)
+    if None not in stamps:
+        return stamps
+    for key, stamp in zip(keys, stamps, strict=True):
+        if stamp is None:
             _cached(cache.add, key, secrets.token_hex(8), STAMP_SECONDS)
     now = _cached(cache.get_many, keys) or {}
     return tuple(now.get(key) for key in keys)
