@@ -120,6 +120,20 @@ def stamped_by(stamp_keys: StampKeys):
     return decorate
 
 
+def stamps_only(stamp_keys: StampKeys) -> VersionOf:
+    """A `version_of` for an answer no cheap query can date (a page of a list
+    whose rows any write may change): its version is its stamps themselves,
+    which every write of what it shows replaces. Without READ_STAMPS, or with
+    the cache away, it has none, and the view builds every answer."""
+
+    @stamped_by(stamp_keys)
+    def version_of(request: Request, **_) -> None:
+        return None  # never asked: conditional_read reads the stamps (`_version`)
+
+    version_of.from_stamps = True
+    return version_of
+
+
 def restamp(keys: list[str]) -> None:
     """For a write that changes what the stamps `keys` stand for, inside its
     transaction: fresh tokens now, and again once it commits (a body built in
@@ -172,6 +186,8 @@ def conditional_read(
         @functools.wraps(get)
         def conditional_get(view, request: Request, *args, **kwargs) -> HttpResponseBase:
             stamp_keys = _stamp_keys(version_of, kwargs)
+            if _unprovable(version_of, stamp_keys):
+                return get(view, request, *args, **kwargs)
             question = _question(request)
             key = _body_key(question)
             fetched = _fetched(request, [key, *stamp_keys])
@@ -189,7 +205,7 @@ def conditional_read(
                 if _client_holds(request, etag, modified):
                     return _validated(HttpResponseNotModified(), etag, modified)
                 return _validated(_kept_response(request, content), etag, modified)
-            version = version_of(request, **kwargs)
+            version = _version(version_of, request, kwargs, stamps)
             if version is None:
                 return get(view, request, *args, **kwargs)
             if bucket is not None:
@@ -212,7 +228,7 @@ def conditional_read(
             return _validated(_kept_response(request, content), etag, version.modified)
 
         conditional_get.conditional_read = True
-        conditional_get.stamp_keys = lambda **kwargs: _stamp_keys(version_of, kwargs)
+        conditional_get.version_of = version_of
         return conditional_get
 
     return decorate
@@ -228,7 +244,10 @@ def kept_keys(request: Request) -> list[str]:
         return []
     if getattr(request, "accepted_media_type", None) is None:
         return []
-    return [_body_key(_question(request)), *handler.stamp_keys(**context.get("kwargs", {}))]
+    stamp_keys = _stamp_keys(handler.version_of, context.get("kwargs", {}))
+    if _unprovable(handler.version_of, stamp_keys):
+        return []
+    return [_body_key(_question(request)), *stamp_keys]
 
 
 def keep_fetched(request: Request, keys: list[str], found: dict) -> None:
@@ -250,6 +269,20 @@ def _stamp_keys(version_of: VersionOf, kwargs: dict) -> list[str]:
     if keys_of is None or not settings.READ_STAMPS:
         return []
     return keys_of(**kwargs) or []
+
+
+def _unprovable(version_of: VersionOf, stamp_keys: list[str]) -> bool:
+    """Whether nothing can prove a kept answer current: a version made of stamps
+    alone, with no stamps read (no READ_STAMPS)."""
+    return not stamp_keys and getattr(version_of, "from_stamps", False)
+
+
+def _version(version_of: VersionOf, request: Request, kwargs: dict, stamps: tuple):
+    if not getattr(version_of, "from_stamps", False):
+        return version_of(request, **kwargs)
+    if not stamps or None in stamps:
+        return None
+    return Version(token=".".join(stamps), modified=None)
 
 
 def _stamps_now(keys: list[str], fetched: dict) -> tuple:

@@ -14,10 +14,17 @@ changed since the kept body was built: every write of those columns replaces
 them. The collector's writes (`players.recording`) replace the stamp of each
 player they record; any other write of them (a rename, a merge, a flag, a
 player added or deleted) goes through the model's save or delete and replaces
-the stamp all players share (`player_rows_changed`), since a rename leaves the
+the stamp all players share (`player_columns_written`), since a rename leaves the
 old name's key unknown to the receiver. The collector replaces that shared
 stamp too when the hiscores spell a name otherwise: reads of many players
 (the boards, `progress.board_stamps`) show names.
+
+A page of the players list shows columns that many writes change (the
+schedule, the status), and no cheap query dates it: it is kept under a stamp
+of its own (`LISTED_STAMP`, `api.conditional.stamps_only`), which every write
+of Player rows replaces unless it wrote only columns the list never reads
+(`UNLISTED_FIELDS`). Every such write is seen: the model's save and delete, its
+queryset's update (bulk updates included), and the collector's own UPDATE.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from collections.abc import Iterable
 from django.db import DEFAULT_DB_ALIAS, connection
 from rest_framework.request import Request
 
-from api.conditional import Version, restamp, stamped_by
+from api.conditional import Version, restamp, stamped_by, stamps_only
 from hiscores.usernames import InvalidUsername, normalise
 
 from .models import Player
@@ -39,6 +46,31 @@ _PLAYER_FIELDS = frozenset({"username_key", "username", "latest_record", "latest
 # Replaced by any change of a player's name or of who is tracked: what a read
 # naming many players (a board) depends on beside its own data.
 EVERY_PLAYER_STAMP = "stamp:players"
+# Replaced by any write of a column a page of the players list shows, filters or
+# orders by.
+LISTED_STAMP = "stamp:players:listed"
+# The Player columns no page of the list reads: a write of these alone keeps the
+# pages. Any other column counts as read, so a column added later is never missed.
+UNLISTED_FIELDS = frozenset(
+    {
+        "fetch_claimed_until",
+        "next_fetch_reason",
+        "rhythm_changes",
+        "rhythm_watched_days",
+        "rhythm_hours",
+        "pinned",
+        "fetch_requested_at",
+        "fetch_deadline",
+        "failure_count",
+        "not_found_count",
+        "status_reason",
+        "latest_record",
+        "latest_record_id",
+        "added_by",
+        "added_by_id",
+        "modes_checked_at",
+    }
+)
 
 
 def _stamp_of(key: str) -> str:
@@ -58,13 +90,29 @@ def players_recorded(keys: Iterable[str], *, respelled: bool = False) -> None:
     """Called by `players.recording` inside the transaction that records the
     players under these name keys (latest record, its last_checked_at, the
     display name; `respelled` when a display name changed)."""
-    restamp([_stamp_of(key) for key in keys] + ([EVERY_PLAYER_STAMP] if respelled else []))
+    # Their last fetch is listed: the list's stamp goes with theirs.
+    shared = [LISTED_STAMP, *([EVERY_PLAYER_STAMP] if respelled else [])]
+    restamp([_stamp_of(key) for key in keys] + shared)
 
 
 def player_rows_changed(sender, instance, update_fields=None, **kwargs) -> None:
     """Connected to Player's post_save and post_delete (players.apps)."""
-    if update_fields is None or not _PLAYER_FIELDS.isdisjoint(update_fields):
-        restamp([EVERY_PLAYER_STAMP])
+    player_columns_written(update_fields)
+
+
+def player_columns_written(fields: Iterable[str] | None) -> None:
+    """Called by every write of Player rows but the collector's, inside its
+    transaction, with the columns it wrote (None: any, a row added or deleted)."""
+    keys = []
+    if fields is None or not _PLAYER_FIELDS.isdisjoint(fields):
+        keys.append(EVERY_PLAYER_STAMP)
+    if fields is None or not UNLISTED_FIELDS.issuperset(fields):
+        keys.append(LISTED_STAMP)
+    restamp(keys)
+
+
+# A page of the players list, in any order or filter.
+listed_version = stamps_only(lambda **_: [LISTED_STAMP])
 
 
 @stamped_by(_player_stamps)

@@ -50,6 +50,17 @@ class PlayerQuerySet(models.QuerySet):
         """Players claimed by the scheduler whose fetch has not finished yet."""
         return self.filter(fetch_claimed_until__gte=now)
 
+    def update(self, **kwargs) -> int:
+        """As QuerySet.update (bulk_update goes through it too), and reads kept
+        from the columns written learn of it, as they do of a save."""
+        # Imported here: players.conditional reads this module's Player.
+        from .conditional import player_columns_written
+
+        rows = super().update(**kwargs)
+        if rows:
+            player_columns_written(kwargs)
+        return rows
+
 
 class Player(models.Model):
     username = models.CharField(max_length=12)

@@ -9,8 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 
+from api.conditional import conditional_read
 from hiscores.usernames import InvalidUsername, normalise
 
+from ..conditional import listed_version
 from ..models import Player
 from ..selectors import player_by_name
 from ..tracking import player_fetch_now, player_track, player_untrack, player_update
@@ -48,7 +50,14 @@ _422 = OpenApiResponse(description="validation_error: `details` names each bad f
 @extend_schema_view(
     list=extend_schema(
         summary="List tracked players",
-        responses={200: PlayerSerializer, 422: _422},
+        responses={
+            200: PlayerSerializer,
+            304: OpenApiResponse(
+                description="Not Modified: the page is the one whose ETag was sent in "
+                "If-None-Match."
+            ),
+            422: _422,
+        },
     ),
     retrieve=extend_schema(summary="Show a player", responses={200: PlayerSerializer, 404: _404}),
     create=extend_schema(
@@ -105,6 +114,10 @@ class PlayerViewSet(
         own = {"create": PlayerAddThrottle, "fetch": PlayerFetchThrottle}.get(self.action)
         throttles = super().get_throttles()
         return [*throttles, own()] if own else throttles
+
+    @conditional_read(listed_version)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def filter_queryset(self, queryset):
         # Most lists ask for no filter: building the filter form and the queries

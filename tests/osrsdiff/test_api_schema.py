@@ -14,7 +14,7 @@ ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 # "Statistics", "History and progress"). 401 and 429 guard every one of them.
 GUARDED = {"401", "429"}
 CONTRACT: dict[tuple[str, str], set[str]] = {
-    ("GET", "/api/players"): {"200", "422"},
+    ("GET", "/api/players"): {"200", "304", "422"},
     ("POST", "/api/players"): {"201", "409", "422", "429", "502"},
     ("GET", "/api/players/{username}"): {"200", "404"},
     ("PATCH", "/api/players/{username}"): {"200", "403", "404", "422"},

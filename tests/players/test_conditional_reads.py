@@ -9,11 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 from redis import RedisError
 
 from hiscores.snapshot import ScoreValue, SkillValue, Snapshot
+from players.api.players import PlayerFilter
 from players.api.serializers import PlayerSerializer
+from players.conditional import UNLISTED_FIELDS
 from players.models import Player
 from players.recording import fetch_record_success
 from tests.factories import PlayerFactory
@@ -342,6 +346,100 @@ def test_a_listed_timestamp_keeps_its_trailing_zeros_and_its_nulls(clock, api):
     assert listed == [PlayerSerializer(Player.objects.get(pk=player.pk)).data]
     assert listed[0]["created_at"] == "2026-06-15T11:59:59.880000Z"
     assert listed[0]["last_fetched"] is None
+
+
+# --- Kept pages of the players list -----------------------------------------------------
+
+LIST = "/api/players"
+
+
+def player_queries(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if "players_player" in q["sql"]]
+
+
+def test_a_page_of_the_list_is_kept_and_revalidated(clock, api, settings):
+    settings.READ_STAMPS = True
+    fetch(PlayerFactory(username="Zezima"))
+    first = api.get(LIST)
+    assert first.status_code == 200 and first["ETag"]
+    assert "Last-Modified" not in first  # a player untracked since would leave no date
+    with CaptureQueriesContext(connection) as captured:
+        again = api.get(LIST)
+    assert again.json() == first.json()
+    assert player_queries(captured) == []
+    assert api.get(LIST, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def _fetched_again(player: Player, clock) -> None:
+    clock.shift(timedelta(seconds=30))  # within a stamp's life (api.conditional)
+    fetch(player, attack_xp=2_000_000)
+
+
+@pytest.mark.parametrize(
+    ("write", "field", "expected"),
+    [
+        (_fetched_again, "last_fetched", "2026-06-15T12:00:30Z"),
+        (
+            lambda player, clock: Player.objects.filter(pk=player.pk).update(status="failing"),
+            "status",
+            "failing",
+        ),
+        (
+            lambda player, clock: Player.objects.bulk_update(
+                [Player(pk=player.pk, is_active=False)], ["is_active"]
+            ),
+            "is_active",
+            False,
+        ),
+        (
+            lambda player, clock: Player(pk=player.pk, fetch_interval_minutes=120).save(
+                update_fields=["fetch_interval_minutes"]
+            ),
+            "fetch_interval_minutes",
+            120,
+        ),
+        (lambda player, clock: player.delete(), None, None),
+    ],
+    ids=["recorded", "update", "bulk update", "save", "delete"],
+)
+def test_a_kept_page_follows_every_write_of_what_it_shows(
+    stamps, clock, api, django_capture_on_commit_callbacks, write, field, expected
+):
+    player = PlayerFactory(username="Zezima")
+    fetch(player)
+    assert api.get(LIST).json()["count"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        write(player, clock)
+    body = api.get(LIST).json()
+    if field is None:
+        assert (body["count"], body["results"]) == (0, [])
+    else:
+        assert body["results"][0][field] == expected
+
+
+def test_a_write_of_columns_the_list_never_reads_keeps_its_pages(clock, api, settings):
+    settings.READ_STAMPS = True
+    player = PlayerFactory(username="Zezima")
+    first = api.get(LIST).json()
+    Player.objects.filter(pk=player.pk).update(fetch_claimed_until=NOW)
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(LIST).json() == first
+    assert player_queries(captured) == []
+
+
+def test_no_column_the_list_reads_is_taken_for_one_it_never_reads():
+    read = {
+        *PlayerSerializer.Meta.fields,
+        *PlayerFilter.Meta.fields,
+        *Player._meta.ordering,
+        "username_key",  # the search
+        "archived",  # archived players are not listed
+    }
+    assert not read & UNLISTED_FIELDS
+    columns = {f.name for f in Player._meta.concrete_fields} | {
+        f.attname for f in Player._meta.concrete_fields
+    }
+    assert columns >= UNLISTED_FIELDS  # each one names a column
 
 
 # --- One round trip to the cache ------------------------------------------------------
