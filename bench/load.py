@@ -137,8 +137,16 @@ def seed_history() -> list[str]:
     now = timezone.now()
     names = [f"gen {n}" for n in range(1, PLAYERS + 1)]
     players = Player.objects.bulk_create(
-        # Every minute: the collector stays busy (200 players, 3.3 fetches/s) all along.
-        Player(username=name, username_key=name, fetch_interval_minutes=1, next_fetch_at=now)
+        # Pinned to every minute, so that the collector stays busy (200 players, 3.3
+        # fetches/s) all along: unpinned, the rhythm the policy learns sets their
+        # next fetch, not the minute (players.policy), and a run saw one round only.
+        Player(
+            username=name,
+            username_key=name,
+            fetch_interval_minutes=1,
+            pinned=True,
+            next_fetch_at=now,
+        )
         for name in names
     )
     step = timedelta(days=HISTORY_DAYS) / RECORDS_PER_PLAYER
