@@ -271,18 +271,22 @@ def _stamp_keys(version_of: VersionOf, kwargs: dict) -> list[str]:
     return keys_of(**kwargs) or []
 
 
+def _from_stamps(version_of: VersionOf) -> bool:
+    return getattr(version_of, "from_stamps", False)
+
+
 def _unprovable(version_of: VersionOf, stamp_keys: list[str]) -> bool:
     """Whether nothing can prove a kept answer current: a version made of stamps
     alone, with no stamps read (no READ_STAMPS)."""
-    return not stamp_keys and getattr(version_of, "from_stamps", False)
+    return not stamp_keys and _from_stamps(version_of)
 
 
 def _version(version_of: VersionOf, request: Request, kwargs: dict, stamps: tuple):
-    if not getattr(version_of, "from_stamps", False):
+    """The version of the answer; of one `stamps_only` dates, its stamps (none
+    while the cache is away)."""
+    if not _from_stamps(version_of):
         return version_of(request, **kwargs)
-    if not stamps or None in stamps:
-        return None
-    return Version(token=".".join(stamps), modified=None)
+    return None if None in stamps else Version(token=".".join(stamps), modified=None)
 
 
 def _stamps_now(keys: list[str], fetched: dict) -> tuple:
