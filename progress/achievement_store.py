@@ -26,7 +26,7 @@ from .bulk import insert_rows
 from .models import Achievement
 from .rebuildable import commit_without_waiting_for_the_disk
 from .signals import achievement_reached
-from .states import State, state_of
+from .states import STATE_FIELDS, State, state_of
 from .trends import RECENT_DAYS, elapsed_rate, projected_at
 
 logger = logging.getLogger(__name__)
@@ -34,18 +34,7 @@ logger = logging.getLogger(__name__)
 NEAREST = 10
 # A pace measured over less than this says nothing about the days to come.
 MIN_RATE_SPAN = timedelta(days=1)
-_COLUMNS = (
-    "id",
-    "player_id",
-    "fetched_at",
-    "last_checked_at",
-    "overall_experience",
-    "overall_level",
-    "skills_data",
-    "bosses_data",
-    "activities_data",
-    "game_mode",  # `state_of` reads it: deferred, it would cost a query per record
-)
+_COLUMNS = ("id", "player_id", "last_checked_at", *STATE_FIELDS)
 
 
 def _row(player_id: int, reached: Reached) -> Achievement:

@@ -47,20 +47,9 @@ from .bests import (
 )
 from .models import BestBreak, BestCursor
 from .rebuildable import commit_without_waiting_for_the_disk
-from .states import State, state_of
+from .states import STATE_FIELDS, State, state_of
 
-_RECORD_FIELDS = (
-    "id",
-    "fetched_at",
-    "overall_experience",
-    "overall_level",
-    "skills_data",
-    "bosses_data",
-    "activities_data",
-    "game_mode",
-)
-# The fields `state_of` reads: a given record with none deferred is not read back.
-_STATE_FIELDS = frozenset(_RECORD_FIELDS) - {"id"}
+_RECORD_FIELDS = ("id", *STATE_FIELDS)
 # Records read per query while folding in a long history (a growing chunk: one
 # new record costs a query of one or two rows).
 MAX_CHUNK = 256
@@ -236,7 +225,8 @@ def _fold_singles(earliest: dict[int, datetime], given: dict[int, Any]) -> set[i
     known = {
         record.pk: state_of(record)
         for record in given.values()
-        if record.pk in later and not record.get_deferred_fields() & _STATE_FIELDS
+        # A record given with every field `state_of` reads is not read again.
+        if record.pk in later and not record.get_deferred_fields() & set(STATE_FIELDS)
     }
     states = known | _load_states(wanted - set(known))
     found: dict[int, tuple[Bests, list[BestBreak]]] = {}

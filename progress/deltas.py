@@ -53,7 +53,7 @@ from .bulk import insert_rows
 from .gains import ABSENT, Gain, gain_of
 from .models import Delta, DeltaWindow
 from .rebuildable import commit_without_waiting_for_the_disk
-from .states import State, state_of
+from .states import STATE_FIELDS, State, state_of
 
 # What an expired mark stores: in the past on every host's clock.
 EXPIRED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -66,14 +66,6 @@ _SECTIONS = (
     ("skills", catalogue.SKILL_SLUGS),
     ("bosses", catalogue.BOSS_SLUGS),
     ("activities", catalogue.ACTIVITY_SLUGS),
-)
-_RECORD_FIELDS = (
-    "fetched_at",
-    "overall_experience",
-    "overall_level",
-    "skills_data",
-    "bosses_data",
-    "activities_data",
 )
 
 Moved = tuple[Gain, int | None, int | None]
@@ -304,7 +296,7 @@ def _bounds(player_ids: list[int], now: datetime) -> dict[int, _Bounds]:
 
 
 def _states(record_ids: set[int]) -> dict[int, State]:
-    records = HiscoreRecord.objects.filter(pk__in=record_ids).only(*_RECORD_FIELDS)
+    records = HiscoreRecord.objects.filter(pk__in=record_ids).only(*STATE_FIELDS)
     return {record.pk: state_of(record) for record in records}
 
 

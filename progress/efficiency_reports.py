@@ -20,7 +20,7 @@ from .deltas import expired_players, refresh
 from .errors import LeaderboardsBuilding
 from .leaderboards import READ_REFRESH_LIMIT
 from .models import Delta, DeltaWindow
-from .states import State, state_of
+from .states import STATE_FIELDS, State, state_of
 
 
 def _choice(game_mode: str, state: State) -> efficiency.Choice:
@@ -98,14 +98,7 @@ def efficiency_totals(*, measure: str, limit: int) -> list[EfficiencyEntry]:
     return _sorted(entries, limit)
 
 
-_RECORD_FIELDS = (
-    "latest_record__fetched_at",
-    "latest_record__overall_experience",
-    "latest_record__overall_level",
-    "latest_record__skills_data",
-    "latest_record__bosses_data",
-    "latest_record__activities_data",
-)
+_RECORD_FIELDS = tuple(f"latest_record__{name}" for name in STATE_FIELDS)
 
 
 def efficiency_gains(

@@ -55,6 +55,17 @@ class State:
 
 
 SECTIONS = ("skills", "bosses", "activities")
+# The record fields `state_of` reads. A query for states names them all in
+# `.only()`: a deferred one is read back by a query of its own, per record.
+STATE_FIELDS = (
+    "fetched_at",
+    "overall_experience",
+    "overall_level",
+    "skills_data",
+    "bosses_data",
+    "activities_data",
+    "game_mode",
+)
 
 
 def _number(value: Any) -> int | None:

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -194,6 +196,24 @@ def test_an_untracked_player_leaves_no_rows(clock):
     player.delete()
     assert not DeltaWindow.objects.exists()
     assert not Delta.objects.exists()
+
+
+def _queries_to_refresh(players: list[Player]) -> int:
+    deltas.expire(player.pk for player in players)
+    with CaptureQueriesContext(connection) as queries:
+        assert deltas.refresh([player.pk for player in players], now=NOW) == len(players)
+    return len(queries)
+
+
+def test_a_refresh_costs_as_many_queries_for_many_players_as_for_one(clock):
+    # Boards refresh as they are read: a query per player would slow every read
+    # after a collected batch.
+    players = [PlayerFactory() for _ in range(4)]
+    for kills, player in enumerate(players):
+        add_record(player, NOW - timedelta(days=3), bosses=boss_entries(zulrah=10))
+        add_record(player, NOW - timedelta(hours=1), bosses=boss_entries(zulrah=11 + kills))
+    refresh_deltas()
+    assert _queries_to_refresh(players[:1]) == _queries_to_refresh(players)
 
 
 def test_the_beat_refreshes_every_expired_player_a_chunk_at_a_time(clock, monkeypatch):

@@ -3,8 +3,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from progress import efficiency
+from progress.efficiency_reports import efficiency_totals
 from tests.factories import PlayerFactory
 from tests.progress.builders import NOW, add_record, boss_entries, skill_entries
 
@@ -73,3 +76,19 @@ def test_efficiency_leaderboards_rank_totals_and_gains(clock, api, player):
     assert gains[0]["value"] > 0
     assert api.get("/api/leaderboards/efficiency/ehx").status_code == 404
     assert api.get("/api/leaderboards/efficiency/ehb", {"period": "fortnight"}).status_code == 422
+
+
+def _queries_to_rank_totals() -> int:
+    with CaptureQueriesContext(connection) as queries:
+        efficiency_totals(measure="ehp", limit=10)
+    return len(queries)
+
+
+def test_the_efficiency_totals_board_costs_as_many_queries_for_many_players_as_for_one(
+    clock, player
+):
+    add_record(player, NOW - timedelta(days=1), skills=skill_entries(1_000_000))
+    one = _queries_to_rank_totals()
+    for n in range(3):
+        add_record(PlayerFactory(), NOW - timedelta(days=1), skills=skill_entries(2_000_000 + n))
+    assert _queries_to_rank_totals() == one

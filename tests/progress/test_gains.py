@@ -6,9 +6,11 @@ from types import SimpleNamespace
 import pytest
 
 from hiscores import catalogue, levels
+from players.records import HiscoreRecord
 from progress.analysis import MIN_RATE_SECONDS, analyse
 from progress.gains import ABSENT, count_gain, gain_of, skill_change
-from progress.states import state_of
+from progress.states import STATE_FIELDS, state_of
+from tests.factories import HiscoreRecordFactory
 from tests.progress.builders import NOW, state
 
 LATER = NOW + timedelta(days=2)
@@ -17,6 +19,18 @@ ALL_SKILLS = dict.fromkeys(catalogue.SKILL_SLUGS, 1_000_000)
 
 def with_skill(slug: str, value: int | None) -> dict[str, int | None]:
     return {**ALL_SKILLS, slug: value}
+
+
+@pytest.mark.django_db
+def test_a_record_read_with_the_state_fields_gives_its_state_with_no_further_query(
+    django_assert_num_queries,
+):
+    record = HiscoreRecordFactory(game_mode="ironman")
+    read = HiscoreRecord.objects.only(*STATE_FIELDS).get(pk=record.pk)
+    with django_assert_num_queries(0):
+        state_read = state_of(read)
+    assert state_read == state_of(record)
+    assert state_read.game_mode == "ironman"
 
 
 def test_boss_first_listed_at_the_minimum_counts_one_and_is_approximate():
