@@ -149,6 +149,12 @@ if DATABASE_URL:
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation (docs/operations.md, "PostgreSQL"): the service's queries
+        # run in milliseconds, and one the planner overestimates was compiled for
+        # longer than it ran, while it held the locks readers wait on.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = " ".join(filter(None, [options.get("options"), "-c jit=off"]))
 else:
     sqlite_path = Path(env("SQLITE_PATH", default=str(VAR_DIR / "osrsdiff.sqlite3")))
     DATABASES = {

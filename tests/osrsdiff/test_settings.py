@@ -68,6 +68,31 @@ def test_full_stack_from_database_and_redis_urls(tmp_path):
     assert probe["broker"] == "redis://cache.example:6379/0"
 
 
+def test_postgresql_connections_compile_no_query_keeping_the_urls_options(tmp_path):
+    plain, with_options = (
+        json.loads(settings_with(tmp_path, DATABASE_URL=url, SECRET_KEY="s3cret").stdout)[
+            "db_options"
+        ]["options"]
+        for url in (
+            "postgres://u:p@db.example:5432/osrsdiff",
+            "postgres://u:p@db.example:5432/osrsdiff?options=-c%20statement_timeout%3D5000",
+        )
+    )
+    assert plain == "-c jit=off"
+    assert with_options == "-c statement_timeout=5000 -c jit=off"
+
+
+@pytest.mark.django_db
+def test_the_service_runs_its_queries_on_postgresql_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
 def test_full_stack_refuses_to_start_without_a_secret(tmp_path):
     result = settings_with(tmp_path, DATABASE_URL="postgres://u:p@db.example:5432/osrsdiff")
     assert result.returncode != 0
