@@ -35,7 +35,7 @@ and is expired; `manage.py rebuild_deltas` builds them all at once
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -158,10 +158,16 @@ def expire_lagging() -> int:
     return len(lagging | missing)
 
 
-def refresh(player_ids: Iterable[int], *, now: datetime, expired_only: bool = True) -> int:
-    """Recompute the players' windows as of `now`, in one transaction with the
-    windows locked; with `expired_only`, only players holding an expired window.
-    Returns how many players were refreshed."""
+def refresh(
+    player_ids: Iterable[int],
+    *,
+    now: datetime,
+    expired_only: bool = True,
+    periods: Collection[str] = tuple(PERIODS),
+) -> int:
+    """Recompute the players' windows of `periods` as of `now`, in one transaction
+    with those windows locked; with `expired_only`, only players holding an
+    expired one. Returns how many players were refreshed."""
     ids = sorted(set(player_ids))
     if not ids:
         return 0
@@ -171,7 +177,9 @@ def refresh(player_ids: Iterable[int], *, now: datetime, expired_only: bool = Tr
         gains_changed()
         # Locked in one order by everyone, and the records read only after: a
         # refresh that waited on another sees what that one saw, or newer.
-        locked = DeltaWindow.objects.select_for_update().filter(player_id__in=ids)
+        locked = DeltaWindow.objects.select_for_update().filter(
+            player_id__in=ids, period__in=list(periods)
+        )
         windows = {
             (pid, period): (wid, until)
             for wid, pid, period, until in locked.order_by("player_id", "period").values_list(
@@ -180,7 +188,7 @@ def refresh(player_ids: Iterable[int], *, now: datetime, expired_only: bool = Tr
         }
         if expired_only:
             ids = sorted({pid for (pid, _), (_, until) in windows.items() if _expired(until, now)})
-        bounds = _bounds(ids, now)
+        bounds = _bounds(ids, now, periods)
         states = _states(
             {r for b in bounds.values() for r in (b.end, *(s for s, _ in b.starts.values())) if r}
         )
@@ -259,9 +267,9 @@ class _Bounds:
     starts: dict[str, tuple[int, datetime | None]]
 
 
-def _bounds(player_ids: list[int], now: datetime) -> dict[int, _Bounds]:
+def _bounds(player_ids: list[int], now: datetime, periods: Collection[str]) -> dict[int, _Bounds]:
     """Each player's start and end records, and the moment each start moves on: four
-    probes on the (player, fetched_at) index per period, in one query."""
+    probes on the (player, fetched_at) index per period of `periods`, in one query."""
     if not player_ids:
         return {}
     # Counted records from the latest record's table only (docs/api.md, "Game
@@ -270,7 +278,8 @@ def _bounds(player_ids: list[int], now: datetime) -> dict[int, _Bounds]:
         player=OuterRef("pk"), flagged=False, game_mode=OuterRef("latest_record__game_mode")
     )
     probes = {}
-    for period, length in PERIODS.items():
+    for period in periods:
+        length = PERIODS[period]
         before = records.filter(fetched_at__lte=now - length).order_by("-fetched_at")
         after = records.filter(fetched_at__gt=now - length).order_by("fetched_at")
         probes |= {
@@ -284,7 +293,7 @@ def _bounds(player_ids: list[int], now: datetime) -> dict[int, _Bounds]:
         "pk", "username_key", "latest_record_id", **probes
     ):
         starts = {}
-        for period in PERIODS:
+        for period in periods:
             if row[f"{period}_before"] is not None:
                 # The state at the period start, until the period start passes the next record.
                 starts[period] = (row[f"{period}_before"], row[f"{period}_after_at"])

@@ -111,7 +111,7 @@ def efficiency_gains(
     expired = expired_players(now, period=period, limit=READ_REFRESH_LIMIT + 1)
     if len(expired) > READ_REFRESH_LIMIT:
         raise LeaderboardsBuilding(details={"period": period})
-    refresh(expired, now=now)
+    refresh(expired, now=now, periods=[period])
     gaining = Delta.objects.filter(period=period, gained__gt=0)
     if measure == "ehp":
         gaining = gaining.filter(metric__in=catalogue.SKILL_SLUGS)

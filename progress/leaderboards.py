@@ -67,7 +67,7 @@ def leaderboard(*, metric: str, period: str, now: datetime, limit: int) -> Board
         players = expired_players(now, period=period, limit=READ_REFRESH_LIMIT + 1)
         if len(players) > READ_REFRESH_LIMIT:
             raise LeaderboardsBuilding(details={"period": period})
-        refresh(players, now=now)
+        refresh(players, now=now, periods=[period])
         rows, _, until = _page(metric, period, now, limit)
     return Board([Entry(*row) for row in rows], until)
 

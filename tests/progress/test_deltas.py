@@ -198,6 +198,23 @@ def test_an_untracked_player_leaves_no_rows(clock):
     assert not Delta.objects.exists()
 
 
+def test_a_board_refreshes_the_windows_of_its_own_period_only(clock):
+    # Other periods wait for their own boards or the beat: a board read after a
+    # collected batch locks and rebuilds a quarter of what a full refresh would.
+    player = PlayerFactory()
+    add_record(player, NOW - timedelta(days=3), bosses=boss_entries(zulrah=10))
+    refresh_deltas()
+    add_record(player, NOW, bosses=boss_entries(zulrah=15))
+    board = leaderboard(metric="zulrah", period="week", now=NOW, limit=5)
+    assert [entry.gained for entry in board.entries] == [5]
+    assert set(DeltaWindow.objects.expired(NOW).values_list("period", flat=True)) == (
+        set(PERIODS) - {"week"}
+    )
+    refresh_deltas()
+    assert not DeltaWindow.objects.expired(NOW).exists()
+    assert Delta.objects.get(period="day", metric="zulrah").gained == 5
+
+
 def _queries_to_refresh(players: list[Player]) -> int:
     deltas.expire(player.pk for player in players)
     with CaptureQueriesContext(connection) as queries:
