@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models.query_utils import DeferredAttribute
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -10,6 +11,7 @@ from hiscores.breaker import get_breaker
 from hiscores.fake import FakeHiscoresServer
 from hiscores.ratelimit import get_rate_limiter
 from osrsdiff.celery import app as celery_app
+from players.records import HiscoreRecord
 from tests.factories import UserFactory
 from tests.queued import drain
 
@@ -45,6 +47,22 @@ def _isolated_process_state(tmp_path_factory):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True)
+def _deferred_record_fields_are_never_read(monkeypatch):
+    """A query for records names the fields its code reads: a deferred one read
+    later costs a query per record, unseen by any assertion on results (the
+    deltas' refresh once read `game_mode` back so, one query per record)."""
+    read = DeferredAttribute.__get__
+
+    def read_deferred(field, instance, owner=None):
+        # A field the instance was loaded without is missing from its __dict__.
+        if isinstance(instance, HiscoreRecord) and field.field.attname not in vars(instance):
+            raise AssertionError(f"HiscoreRecord.{field.field.attname} was deferred, then read")
+        return read(field, instance, owner)
+
+    monkeypatch.setattr(DeferredAttribute, "__get__", read_deferred)
 
 
 @pytest.fixture(autouse=True)
