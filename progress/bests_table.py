@@ -226,7 +226,7 @@ def _fold_singles(earliest: dict[int, datetime], given: dict[int, Any]) -> set[i
         record.pk: state_of(record)
         for record in given.values()
         # A record given with every field `state_of` reads is not read again.
-        if record.pk in later and not record.get_deferred_fields() & set(STATE_FIELDS)
+        if record.pk in later and record.get_deferred_fields().isdisjoint(STATE_FIELDS)
     }
     states = known | _load_states(wanted - set(known))
     found: dict[int, tuple[Bests, list[BestBreak]]] = {}
