@@ -1,6 +1,7 @@
 """Conditional reads of history and progress (docs/api.md, "Conditional requests"):
-an answer whose window ends now is kept for the minute at most; one with a
-fixed end only until the player's latest record changes."""
+an answer whose window ends now is kept for a minute at most (each question's
+minute starting at a second of its own); one with a fixed end only until the
+player's latest record changes."""
 
 from __future__ import annotations
 
@@ -27,23 +28,48 @@ def history(player):
     return player
 
 
-def test_a_window_ending_now_is_answered_again_in_the_next_minute(clock, api, history):
-    first = api.get(HISTORY, WEEK)
-    assert first["Last-Modified"] == http_date(NOW.timestamp())
-    clock.shift(timedelta(seconds=30))
-    same_minute = api.get(HISTORY, WEEK, HTTP_IF_NONE_MATCH=first["ETag"])
-    assert same_minute.status_code == 304
-    clock.shift(timedelta(seconds=40))
-    next_minute = api.get(HISTORY, WEEK, HTTP_IF_NONE_MATCH=first["ETag"])
-    assert next_minute.status_code == 200
-    assert next_minute.json()["period_end"] == "2026-06-15T12:01:10Z"
-    assert next_minute["Last-Modified"] == http_date((NOW + timedelta(minutes=1)).timestamp())
+def _turn(clock, api, url: str, query: dict) -> tuple[int, object, object]:
+    """Step the clock a second at a time until the answer is built again: how many
+    seconds that took, the answer before and the one after."""
+    first = api.get(url, query)
+    for second in range(1, 121):
+        clock.shift(timedelta(seconds=1))
+        again = api.get(url, query, HTTP_IF_NONE_MATCH=first["ETag"])
+        if again.status_code == 200:
+            return second, first, again
+        assert again.status_code == 304
+    raise AssertionError(f"{url} was not built again in two minutes")
+
+
+def test_a_window_ending_now_is_answered_again_once_a_minute(clock, api, history):
+    wait, first, again = _turn(clock, api, HISTORY, WEEK)
+    assert 1 <= wait <= 60
+    turned = NOW + timedelta(seconds=wait)
+    assert first["Last-Modified"] == http_date((turned - timedelta(minutes=1)).timestamp())
+    assert again["Last-Modified"] == http_date(turned.timestamp())
+    assert again.json()["period_end"] == turned.isoformat().replace("+00:00", "Z")
+    # From then on, the same answer for a whole minute.
+    assert _turn(clock, api, HISTORY, WEEK)[0] == 60
+
+
+def test_answers_ending_now_do_not_all_turn_in_the_same_second(clock, api, history):
+    questions = [(HISTORY, {"period": period}) for period in ("day", "week", "month", "year")]
+    questions += [
+        (f"/api/players/zezima/history/skills/{skill}", {"days": "30"})
+        for skill in ("attack", "strength", "defence", "magic")
+    ]
+    turns = set()
+    for url, query in questions:
+        clock.move_to(NOW)
+        turns.add(_turn(clock, api, url, query)[0])
+    # Aligned on the clock's minute, all eight would be built again together.
+    assert len(turns) > 1
 
 
 def test_a_window_ending_now_is_kept_for_the_minute(clock, api, history):
-    first = api.get(HISTORY, WEEK)
-    clock.shift(timedelta(seconds=30))
-    assert api.get(HISTORY, WEEK).json()["period_end"] == first.json()["period_end"]
+    _, _, built = _turn(clock, api, HISTORY, WEEK)  # the first second of its minute
+    clock.shift(timedelta(seconds=59))
+    assert api.get(HISTORY, WEEK).json()["period_end"] == built.json()["period_end"]
 
 
 def test_a_fixed_window_stays_valid_while_the_latest_record_does(clock, api, history):
