@@ -20,7 +20,9 @@ through that one gunicorn (bench/load.lua):
 (b) mixed reads at about half of (a)'s throughput: wrk has no constant-rate
     mode (`-R` is wrk2's), so a few connections each pause between an answer
     and its next request (wrk's `delay` hook), the pause that comes nearest
-    half; goal: p99 under 4x p50 (latency from the service, not from queueing).
+    half; a measured run outside 40-60% of saturation is run again with the
+    pause corrected (at most three in all, the nearest half kept); goal: p99
+    under 4x p50 (latency from the service, not from queueing).
 (c) each kind of read alone at saturation, to show which one limits (a).
 (d) stats reads revalidated, as a client that holds each answer sends them
     (If-None-Match with the ETag it last had): 304s while nothing changed.
@@ -68,6 +70,9 @@ LEADERBOARD_METRICS = ("overall", "attack", "slayer", "woodcutting", "zulrah")
 SATURATING_CONNECTIONS = 16
 # Half of saturation: this many connections, each pausing between requests.
 PACED_CONNECTIONS = 4
+# How near half of saturation part (b)'s measured run must come, or be run again.
+HALF_BAND = (0.4, 0.6)
+MEASURED_TRIES = 3
 RATIO_GOAL = 0.5
 TAIL_GOAL = 4.0
 
@@ -478,12 +483,13 @@ def run(
     health_run, mixed_run = saturation(wrk, mixed, seconds)
     report([("/health", health_run), ("mixed reads", mixed_run)])
 
-    pause = half_pause(wrk, mixed, mixed_run.rate)
-    at_half = wrk.run(mixed, connections=PACED_CONNECTIONS, seconds=seconds, pause_ms=pause)
+    paced = paced_at_half(wrk, mixed, mixed_run.rate, seconds)
+    at_half, pause = min(paced, key=lambda tried: abs(tried[0].rate - mixed_run.rate / 2))
     share = at_half.rate / mixed_run.rate
     print(
         f"\n(b) mixed reads at {share:.0%} of saturation ({PACED_CONNECTIONS} connections, "
-        f"each pausing {pause} ms between an answer and its next request)"
+        f"each pausing {pause} ms between an answer and its next request; measured runs: "
+        f"{', '.join(f'{tried.rate / mixed_run.rate:.0%}' for tried, _ in paced)})"
     )
     report([("mixed reads", at_half)])
 
@@ -502,7 +508,8 @@ def run(
     report([("stats (If-None-Match)", revalidated)])
     print(f"\nthe collector fetched {FetchAttempt.objects.count() - fetched} players meanwhile")
 
-    every = [health_run, mixed_run, at_half, revalidated, *(measured for _, measured in alone)]
+    every = [health_run, mixed_run, *(tried for tried, _ in paced), revalidated]
+    every += [measured for _, measured in alone]
     return [
         goal("mixed reads / health throughput", mixed_run.rate / health_run.rate, ">=", RATIO_GOAL),
         goal("p99 / p50 at half saturation", at_half.p99_ms / at_half.p50_ms, "<", TAIL_GOAL),
@@ -521,6 +528,26 @@ def saturation(wrk: Wrk, mixed: Path, seconds: float) -> tuple[Measured, Measure
     return Measured.combined(runs[health]), Measured.combined(runs[mixed])
 
 
+def paced_at_half(
+    wrk: Wrk, paths: Path, saturated: float, seconds: float
+) -> list[tuple[Measured, int]]:
+    """Part (b)'s measured runs, each with its pause. Short probes find the pause
+    (`half_pause`), but the machine's swings can carry the measured run far from
+    half (84% in one run), where the tail is queueing: a run outside HALF_BAND is
+    corrected and measured again, at most MEASURED_TRIES runs in all (the caller
+    keeps the one nearest half)."""
+    target = saturated / 2
+    pause = half_pause(wrk, paths, saturated)
+    tries: list[tuple[Measured, int]] = []
+    for _ in range(MEASURED_TRIES):
+        measured = wrk.run(paths, connections=PACED_CONNECTIONS, seconds=seconds, pause_ms=pause)
+        tries.append((measured, pause))
+        if HALF_BAND[0] <= measured.rate / saturated <= HALF_BAND[1]:
+            break
+        pause = _corrected(pause, measured.rate, target)
+    return tries
+
+
 def half_pause(wrk: Wrk, paths: Path, saturated: float) -> int:
     """The pause (whole milliseconds, as wrk takes it) whose short runs come
     nearest half of `saturated` with PACED_CONNECTIONS: each connection asks
@@ -533,9 +560,14 @@ def half_pause(wrk: Wrk, paths: Path, saturated: float) -> int:
         rate = wrk.run(paths, connections=PACED_CONNECTIONS, seconds=2, pause_ms=pause).rate
         if best is None or abs(rate - target) < best[0]:
             best = (abs(rate - target), pause)
-        cycle_ms = PACED_CONNECTIONS * 1000 / rate  # pause + answer, per connection
-        pause = max(1, round(pause + PACED_CONNECTIONS * 1000 / target - cycle_ms))
+        pause = _corrected(pause, rate, target)
     return best[1]
+
+
+def _corrected(pause: int, rate: float, target: float) -> int:
+    """The pause that would have reached `target` where `pause` reached `rate`."""
+    cycle_ms = PACED_CONNECTIONS * 1000 / rate  # pause + answer, per connection
+    return max(1, round(pause + PACED_CONNECTIONS * 1000 / target - cycle_ms))
 
 
 def reads_by_kind(names: list[str], each: int = 200) -> dict[str, list[str]]:
